@@ -1,0 +1,6 @@
+// The package root: everything public is exported from here. Importing it also
+// registers every transferable kind, which child processes rely on.
+export * from './errors.js';
+export { kTransfer, registerTransferable } from './transfer.js';
+export type { Transferable, TransferDescriptor } from './transfer.js';
+export type { WaitOptions } from './validate.js';

@@ -1,0 +1,12 @@
+// After the whole run: no osipc object may be left by a process that is gone.
+import { findLeaks, newSysvLeaks, snapshotSysv } from './helpers/leaks.js';
+
+export default function setup(): () => void {
+  const sysvBefore = snapshotSysv();
+  return () => {
+    const leaks = [...findLeaks(), ...newSysvLeaks(sysvBefore)];
+    if (leaks.length > 0) {
+      throw new Error(`IPC objects leaked by the tests:\n${leaks.map((l) => `  ${l.where} ${l.name} (pid ${l.pid})`).join('\n')}`);
+    }
+  };
+}
