@@ -4,3 +4,7 @@ export * from './errors.js';
 export { kTransfer, registerTransferable } from './transfer.js';
 export type { Transferable, TransferDescriptor } from './transfer.js';
 export type { WaitOptions } from './validate.js';
+export { SharedMemory, MAX_SHARED_MEMORY_SIZE } from './os/shared-memory.js';
+export type { SharedMemoryCreateOptions, SharedMemoryOpenOptions } from './os/shared-memory.js';
+export { futex } from './os/futex.js';
+export type { FutexWaitResult, FutexWaitOptions } from './os/futex.js';
