@@ -34,14 +34,15 @@ export function renderChart(data) {
     groups.get(r.key).rows.push(r);
   }
 
-  // A log scale padded to whole decades around every ratio, goal and 1.
+  // A log scale of whole decades around every ratio, goal and 1, with room
+  // (0.4 decade) beyond the longest bars for their labels.
   const values = [1];
   for (const g of groups.values()) {
     for (const r of g.rows) if (r.ratio > 0) values.push(r.ratio);
     for (const v of [g.goal?.atLeast, g.goal?.atMost]) if (v > 0) values.push(v);
   }
-  let lo = Math.floor(Math.log10(Math.min(...values)));
-  let hi = Math.ceil(Math.log10(Math.max(...values)));
+  const lo = Math.floor(Math.log10(Math.min(...values)) - 0.4);
+  let hi = Math.ceil(Math.log10(Math.max(...values)) + 0.4);
   if (lo === hi) hi += 1;
   const x = (v) => LEFT + ((Math.log10(v) - lo) / (hi - lo)) * PLOT;
 
