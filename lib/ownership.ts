@@ -4,14 +4,27 @@
 //
 // How each way of dying is covered:
 //   normal exit, process.exit(), uncaught exception  -> the 'exit' event
-//   SIGINT, SIGTERM, SIGHUP with no handler of the user's -> unlink, then the
-//     signal again with its default action (the exit status stays 128+n)
-//   those signals with the user's handlers -> untouched: the user decides, and
-//     if they exit, the 'exit' event unlinks
+//   SIGINT, SIGTERM, SIGHUP with no JS listener of the user's -> a native
+//     handler (native/sys/owned.cc) unlinks, then hands the signal to the
+//     action it replaced: the process dies of the signal as it would have,
+//     even while JavaScript is blocked (a JS listener would wait for the event
+//     loop, and would turn off the default exit)
+//   those signals with the user's listeners -> untouched: libuv's handler
+//     replaces ours, the user decides, and if they exit, the 'exit' event unlinks
 //   SIGKILL, a crash, anything else -> the tracker process (lib/tracker.ts)
 //     sees its pipe close and unlinks what was still owned.
+import { constants } from 'node:os';
 import { isMainThread } from 'node:worker_threads';
+import { native } from './binding.js';
 import { TrackerLink } from './tracker-client.js';
+
+const binding = native as {
+  ownedAdd(kind: number, name: string): number;
+  ownedRemove(slot: number): void;
+  ownedSetTrackerFd(fd: number): void;
+  signalCleanupInstall(signo: number): number;
+  signalCleanupRemove(signo: number): number;
+};
 
 /**
  * What kind of object it is, which says how the tracker removes it by name:
@@ -20,6 +33,9 @@ import { TrackerLink } from './tracker-client.js';
  */
 export type OwnedKind = 'shm' | 'sem' | 'mq' | 'sysvmq';
 
+/** The native list's number for each kind (native/sys/owned.h). */
+const KIND_NUMBER: Record<OwnedKind, number> = { shm: 0, sem: 1, mq: 2, sysvmq: 3 };
+
 export interface Ownership {
   kind: OwnedKind;
   name: string;
@@ -27,67 +43,69 @@ export interface Ownership {
   unlink(): void;
 }
 
-const owned = new Set<Ownership>();
+/** Owned objects -> their slot in the native list (-1: not in it). */
+const owned = new Map<Ownership, number>();
 // A fork() child (its pid differs) shares this module's state but must
-// neither signal-hook nor start a tracker: it leaves with _exit.
+// neither install handlers nor start a tracker: it leaves with _exit.
 const startPid = process.pid;
-const tracker = new TrackerLink(() => [...owned].map(({ kind, name }) => ({ kind, name })));
+const tracker = new TrackerLink(() => [...owned.keys()].map(({ kind, name }) => ({ kind, name })),
+  (fd) => binding.ownedSetTrackerFd(fd));
 let exitHooked = false;
-let signalsHooked = false;
 
-/** The signals whose default action ends the process and that a user can send by hand. */
+/** The signals whose default action ends the process and that a user sends by hand. */
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+type CleanupSignal = (typeof SIGNALS)[number];
 
 function isGone(err: unknown): boolean {
   return (err as { code?: string } | null)?.code === 'ENOENT';
 }
 
+/**
+ * The native handler is in place for a signal exactly while this process owns
+ * something and the user has no JS listener for it. Called whenever either changes.
+ */
+function syncSignal(signal: CleanupSignal): void {
+  if (!isMainThread || process.pid !== startPid) return;
+  const signo = constants.signals[signal];
+  if (owned.size > 0 && process.listenerCount(signal) === 0) binding.signalCleanupInstall(signo);
+  else if (owned.size === 0) binding.signalCleanupRemove(signo);
+  // With a listener of the user's, libuv's handler has replaced ours already.
+}
+
+function syncSignals(): void {
+  for (const s of SIGNALS) syncSignal(s);
+}
+
+function onListenerRemoved(event: string | symbol): void {
+  // The user's last listener is gone and libuv put back the default action:
+  // ours goes back in place.
+  if ((SIGNALS as readonly (string | symbol)[]).includes(event)) syncSignal(event as CleanupSignal);
+}
+
+function forget(o: Ownership): void {
+  const slot = owned.get(o);
+  owned.delete(o);
+  if (slot !== undefined && slot >= 0) binding.ownedRemove(slot);
+}
+
 function unlinkAll(): void {
-  for (const o of [...owned]) {
-    owned.delete(o);
+  for (const o of [...owned.keys()]) {
+    forget(o);
     try {
       o.unlink();
     } catch {
       // Already gone (unlinked by hand or by `osipc rm`): nothing to do.
     }
   }
-  unhookSignals();
 }
 
 function onExit(): void {
   if (process.pid !== startPid) return;
   const had = owned.size > 0;
   unlinkAll();
+  syncSignals();
   if (had) tracker.forgetAll();
   tracker.close();
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-  // Other listeners are the user's: they decide what the signal does, and if
-  // they end the process, the 'exit' event unlinks.
-  if (process.listenerCount(signal) > 1) return;
-  // The kernel ignores default-action signals sent to pid 1 (a container's
-  // init): without us this one would have been ignored, so it still is.
-  if (process.pid === 1) return;
-  unlinkAll();
-  tracker.forgetAll();
-  // unlinkAll removed our listeners: with none left, Node restores the default
-  // disposition, so this kill ends the process exactly as it would have.
-  process.kill(process.pid, signal);
-}
-
-function hookSignals(): void {
-  if (signalsHooked || !isMainThread) return;
-  signalsHooked = true;
-  // First in line, so that at the time we run every handler of the user's,
-  // even a once() handler, is still counted.
-  for (const s of SIGNALS) process.prependListener(s, onSignal);
-}
-
-function unhookSignals(): void {
-  if (!signalsHooked) return;
-  signalsHooked = false;
-  for (const s of SIGNALS) process.removeListener(s, onSignal);
 }
 
 /** Records that this process created `name`; returns a handle to release it. */
@@ -96,10 +114,12 @@ export function own(o: Ownership): { release(unlinkNow: boolean): void } {
   if (!exitHooked && mine) {
     exitHooked = true;
     process.on('exit', onExit);
+    process.on('removeListener', onListenerRemoved);
   }
-  owned.add(o);
+  // A name too long for the native list is still covered at exit and by the tracker.
+  owned.set(o, binding.ownedAdd(KIND_NUMBER[o.kind], o.name));
   if (mine) {
-    hookSignals();
+    if (owned.size === 1) syncSignals();
     tracker.add(o.kind, o.name);
   }
   return {
@@ -114,16 +134,18 @@ export function own(o: Ownership): { release(unlinkNow: boolean): void } {
       } catch (err) {
         if (!isGone(err)) throw err;
       }
-      owned.delete(o);
-      if (process.pid === startPid) tracker.remove(o.kind, o.name);
-      if (owned.size === 0) unhookSignals();
+      forget(o);
+      if (process.pid === startPid) {
+        tracker.remove(o.kind, o.name);
+        if (owned.size === 0) syncSignals();
+      }
     },
   };
 }
 
 /** The objects this process owns now (for `osipc ls` and tests). */
 export function ownedObjects(): { kind: OwnedKind; name: string }[] {
-  return [...owned].map(({ kind, name }) => ({ kind, name }));
+  return [...owned.keys()].map(({ kind, name }) => ({ kind, name }));
 }
 
 /** The tracker's pid (null when none runs), and why there is none when it is disabled. */

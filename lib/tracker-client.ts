@@ -35,10 +35,15 @@ export class TrackerLink {
   #retry: NodeJS.Timeout | null = null;
   #disabled: string | null;
   readonly #snapshot: () => TrackedObject[];
+  readonly #onFd: (fd: number) => void;
 
-  /** `snapshot` lists what is owned now, to brief a tracker started again. */
-  constructor(snapshot: () => TrackedObject[]) {
+  /**
+   * `snapshot` lists what is owned now, to brief a tracker started again;
+   * `onFd` learns the pipe's fd (-1: none), for the native signal handler.
+   */
+  constructor(snapshot: () => TrackedObject[], onFd: (fd: number) => void = () => {}) {
     this.#snapshot = snapshot;
+    this.#onFd = onFd;
     this.#disabled = process.env.OSIPC_TRACKER === '0' ? 'OSIPC_TRACKER=0' : null;
   }
 
@@ -74,6 +79,8 @@ export class TrackerLink {
   close(): void {
     if (this.#retry) clearTimeout(this.#retry);
     this.#retry = null;
+    // The signal handler must stop writing to it before the number can be reused.
+    this.#onFd(-1);
     if (this.#fd >= 0) {
       try {
         fdBinding.close(this.#fd);
@@ -124,6 +131,7 @@ export class TrackerLink {
     fdBinding.setNonBlocking(writeEnd, true);
     this.#fd = writeEnd;
     this.#child = child;
+    this.#onFd(writeEnd);
     return true;
   }
 

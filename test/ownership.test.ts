@@ -74,9 +74,10 @@ describe('ownership: the creator unlinks', () => {
         console.log('handled', n, existsSync('/dev/shm' + s.name));
         if (n === 2) process.exit(5);
       });
+      console.log('ready');
       setInterval(() => {}, 1000);`);
     const result = collect(child);
-    await waitForLine(child, /^name /);
+    await waitForLine(child, /^ready/);
     child.kill('SIGINT');
     expect(await waitForLine(child, /^handled 1/)).toBe('handled 1 true');
     child.kill('SIGINT');
@@ -106,14 +107,60 @@ describe('ownership: the creator unlinks', () => {
     expect(existsSync(shmPath(name))).toBe(false);
   });
 
-  it('listens to no signal while it owns nothing', async () => {
+  for (const [what, block] of [
+    ['in a busy loop', 'for (;;);'],
+    ['blocked in a Sync wait', 'futex.waitSync(new Int32Array(s.buffer), 0, 0);'],
+  ] as const) {
+    it(`on SIGTERM while ${what}, dying of it at once (no JS listener could have run)`, async () => {
+      const child = spawnNode(`${prelude}
+        const { futex } = await import('osipc');
+        console.log('blocking');
+        ${block}`);
+      const result = collect(child);
+      const name = /name (\S+)/.exec(await waitForLine(child, /^name /))![1]!;
+      await waitForLine(child, /^blocking/);
+      await new Promise((r) => setTimeout(r, 50));
+      child.kill('SIGTERM');
+      const r = await result;
+      expect(r.signal).toBe('SIGTERM');
+      expect(existsSync(shmPath(name))).toBe(false);
+    });
+  }
+
+  it('adds no JS listeners, and gives a signal back its default once the user\'s listener is removed', async () => {
+    const child = spawnNode(`${prelude}
+      const counts = ['SIGINT', 'SIGTERM', 'SIGHUP'].map((x) => process.listenerCount(x)).join(',');
+      const h = () => console.log('mine');
+      process.on('SIGINT', h);
+      console.log('listeners', counts);
+      process.stdin.once('data', () => {
+        process.off('SIGINT', h);
+        console.log('removed');
+      });
+      setInterval(() => {}, 1000);`);
+    const result = collect(child);
+    const name = /name (\S+)/.exec(await waitForLine(child, /^name /))![1]!;
+    expect(await waitForLine(child, /^listeners/)).toBe('listeners 0,0,0');
+    child.kill('SIGINT');
+    await waitForLine(child, /^mine/);
+    expect(existsSync(shmPath(name))).toBe(true);
+    child.stdin!.write('x');
+    await waitForLine(child, /^removed/);
+    child.kill('SIGINT');
+    const r = await result;
+    expect(r.signal).toBe('SIGINT');
+    expect(existsSync(shmPath(name))).toBe(false);
+  });
+
+  it('puts the default action back once it owns nothing, and never touches an ignored signal', async () => {
     const r = await runNode(`${prelude}
-      const during = ['SIGINT', 'SIGTERM', 'SIGHUP'].map((s) => process.listenerCount(s));
       s.close();
-      const after = ['SIGINT', 'SIGTERM', 'SIGHUP'].map((s) => process.listenerCount(s));
-      console.log(JSON.stringify({ during, after }));`);
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout.split('\n')[1]!)).toEqual({ during: [1, 1, 1], after: [0, 0, 0] });
+      // Owning nothing, the signal is the default again: this kill ends us.
+      process.kill(process.pid, 'SIGTERM');
+      await new Promise((r) => setTimeout(r, 1000));
+      console.log('survived');`);
+    expect(r.signal).toBe('SIGTERM');
+    expect(r.stdout).not.toContain('survived');
   });
 
   it('closes quietly when the object was already removed by hand', async () => {
