@@ -67,6 +67,6 @@ describe.skipIf(!sandboxAvailable)('fuzz (in a sandbox)', () => {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
-    });
+    }, 60_000 + CALLS * 12);
   }
 });
