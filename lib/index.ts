@@ -4,3 +4,5 @@ export * from './errors.js';
 export { kTransfer, registerTransferable } from './transfer.js';
 export type { Transferable, TransferDescriptor } from './transfer.js';
 export type { WaitOptions } from './validate.js';
+export { forkExec, waitpid, kill, getpid, getppid, fork, exit, Child } from './os/process.js';
+export type { ExitStatus, ForkExecOptions, FdMap, Signal } from './os/process.js';
