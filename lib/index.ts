@@ -6,3 +6,5 @@ export type { Transferable, TransferDescriptor } from './transfer.js';
 export type { WaitOptions } from './validate.js';
 export { forkExec, waitpid, kill, getpid, getppid, fork, exit, Child } from './os/process.js';
 export type { ExitStatus, ForkExecOptions, FdMap, Signal } from './os/process.js';
+export { Process, currentProcess } from './process.js';
+export type { ProcessOptions, ProcessInfo } from './process.js';
