@@ -68,6 +68,10 @@ export function currentProcess(): ProcessInfo {
   };
 }
 
+// Tests turn PR_SET_PDEATHSIG off (OSIPC_NO_PDEATHSIG=1) to prove that the
+// control socket's end of file alone also takes a daemon down, as on macOS.
+const usePdeathsig = process.platform === 'linux' && process.env.OSIPC_NO_PDEATHSIG !== '1';
+
 const bootstrapPath = fileURLToPath(new URL('./child/bootstrap.js', import.meta.url));
 
 // Flags that make node run something other than a script: not for the child.
@@ -269,7 +273,7 @@ export class Process {
       this.#child = forkExec(process.execPath, [...childExecArgv(), bootstrapPath], {
         fds: [0, 1, 2, theirs, ...fds],
         env: this.#env ?? process.env,
-        deathSignal: this.#daemon && process.platform === 'linux' ? 'SIGKILL' : undefined,
+        deathSignal: this.#daemon && usePdeathsig ? 'SIGKILL' : undefined,
       });
     } catch (err) {
       fdBinding.close(mine);
