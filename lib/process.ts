@@ -321,13 +321,15 @@ export class Process {
     try {
       await new Promise<void>((resolve, reject) => {
         let timer: NodeJS.Timeout | undefined;
-        const onAbort = (): void => { done(); reject(new AbortError(undefined, { cause: signal!.reason })); };
-        const done = (): void => {
+        const finish = (err?: Error): void => {
           this.#exitWaiters.delete(done);
           if (timer) clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
-          resolve();
+          if (err) reject(err);
+          else resolve();
         };
+        const done = (): void => finish();
+        const onAbort = (): void => finish(new AbortError(undefined, { cause: signal!.reason }));
         this.#exitWaiters.add(done);
         if (timeout !== Infinity) timer = setTimeout(done, Math.min(timeout, 2 ** 31 - 1));
         signal?.addEventListener('abort', onAbort, { once: true });
