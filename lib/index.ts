@@ -8,3 +8,7 @@ export { forkExec, waitpid, kill, getpid, getppid, fork, exit, Child } from './o
 export type { ExitStatus, ForkExecOptions, FdMap, Signal } from './os/process.js';
 export { Process, currentProcess } from './process.js';
 export type { ProcessOptions, ProcessInfo } from './process.js';
+export { SharedMemory, MAX_SHARED_MEMORY_SIZE } from './os/shared-memory.js';
+export type { SharedMemoryCreateOptions, SharedMemoryOpenOptions } from './os/shared-memory.js';
+export { futex } from './os/futex.js';
+export type { FutexWaitResult, FutexWaitOptions } from './os/futex.js';
