@@ -5,7 +5,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { OsipcError, Process, RemoteError, currentProcess } from 'osipc';
+import { OsipcError, Process, RemoteError, SharedMemory, currentProcess } from 'osipc';
 import { openFds } from './helpers/leaks.js';
 import { FdBox, Named } from './fixtures/fd-box.js';
 
@@ -172,6 +172,19 @@ describe('Process', () => {
     });
     expect((p.result as { fd: number }).fd).toBeGreaterThanOrEqual(4);
     expect(readFileSync(file, 'utf8')).toBe(`hello from ${p.pid} via fd ${(p.result as { fd: number }).fd}\n`);
+  });
+
+  it('gives the child a working SharedMemory, not a copy', async () => {
+    const shm = SharedMemory.create({ name: `/osipc-${process.pid}-proc-shm`, size: 4096 });
+    try {
+      const p = new Process({ module: targets, fn: 'fillShared', args: [shm, 7] });
+      await p.start();
+      expect(await p.join()).toBe(0);
+      expect(p.result).toEqual({ name: shm.name, size: 4096, isSharedMemory: true });
+      expect(new Uint8Array(shm.buffer).every((b) => b === 7)).toBe(true);
+    } finally {
+      shm.close(); // the creator's close unlinks it
+    }
   });
 
   it('passes the parent\'s execArgv (a loader with --import, --no-warnings) to the child', async () => {
