@@ -36,7 +36,7 @@ export interface ProcessInfo {
   /** 'MainProcess' in a process osipc did not start; the Process's name in its child. */
   readonly name: string;
   readonly pid: number;
-  /** Asked of the kernel each time: it changes when the parent dies. */
+  /** The parent's pid when currentProcess() was called (it changes when the parent dies: see getppid()). */
   readonly ppid: number;
   readonly daemon: boolean;
   /** Python's _identity: [] in the main process, [2] in Process-2, [2, 1] in its first child. */
@@ -62,7 +62,7 @@ export function currentProcess(): ProcessInfo {
   return {
     name: s.name,
     pid: getpid(),
-    get ppid() { return getppid(); },
+    ppid: getppid(),
     daemon: s.daemon,
     identity: [...s.identity],
   };
