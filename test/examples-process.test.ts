@@ -28,6 +28,19 @@ function gone(pid: number): boolean {
 }
 
 describe('process examples', () => {
+  it('demo.js (npm run demo): pids and exit codes of forkExec and Process children', async () => {
+    const { code, out } = await runExample('demo.js');
+    expect(code).toBe(0);
+    expect(out).toMatch(/MainProcess: pid \d+/);
+    expect(out).toMatch(/sh ended: \{"pid":\d+,"exitCode":3,"signal":null\}/);
+    expect(out).toContain("forkExec('/no/such/program') threw ENOENT (syscall execve, path /no/such/program)");
+    expect(out).toMatch(/Process-1 \(pid \d+\) returned 144, exitCode 0/);
+    expect(out).toMatch(/Process-2 \(pid \d+\) threw Error: something went wrong; exitCode 1/);
+    expect(out).toMatch(/its stack, from the child: at fail \(.*workers\/demo\.js/);
+    expect(out).toMatch(/sleeper \(pid \d+\) alive: true; join\(\{ timeout: 100 \}\) -> null/);
+    expect(out).toContain('after kill(): exitCode -9 (minus SIGKILL), alive: false');
+  });
+
   it('process-basics.js: start, join, isAlive, terminate, name, pid, daemon', async () => {
     const { code, out, err } = await runExample('process-basics.js');
     expect(err).toBe('');
