@@ -206,6 +206,24 @@ describe('forkExec', () => {
     expect(JSON.parse(out)).toEqual({ ok: true, timedOut: null, killed: 'SIGKILL', zombies: 0 });
   });
 
+  it('a running child keeps the parent alive; unref() lets the parent exit first', async () => {
+    const runParent = async (unref: boolean): Promise<{ pid: number; stateAtExit: string | null }> => {
+      const code = `import('osipc').then(({ forkExec }) => {
+        const c = forkExec('sleep', ['${unref ? 30 : 0.3}']); ${unref ? 'c.unref();' : ''} console.log(c.pid); })`;
+      const parent = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      parent.stdout.on('data', (d) => { out += d; });
+      await new Promise((resolve) => parent.on('exit', resolve));
+      const pid = Number(out.trim());
+      return { pid, stateAtExit: procState(pid) };
+    };
+    const kept = await runParent(false);
+    expect(kept.stateAtExit === null || kept.stateAtExit === 'Z').toBe(true); // it ended before the parent
+    const left = await runParent(true);
+    expect(left.stateAtExit).toMatch(/[RS]/); // still sleeping after the parent is gone
+    kill(left.pid, 'SIGKILL');
+  });
+
   it('rejects bad arguments with TypeError/RangeError', () => {
     expect(() => forkExec(42 as never)).toThrow(TypeError);
     expect(() => forkExec('')).toThrow(TypeError);

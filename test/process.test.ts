@@ -87,6 +87,16 @@ describe('Process', () => {
     expect(me).toMatchObject({ name: 'MainProcess', pid: process.pid, ppid: process.ppid, daemon: false });
   });
 
+  it('a child\'s own Processes are named Process-N:M', async () => {
+    const p = new Process({ module: targets, fn: 'nested' });
+    await p.start();
+    expect(await p.join()).toBe(0);
+    const n = p.name.split('-')[1];
+    expect(p.result).toMatchObject({ me: p.name, child: `Process-${n}:1` });
+    expect((p.result as { childSaw: { ppid: number; identity: number[] } }).childSaw)
+      .toMatchObject({ name: `Process-${n}:1`, ppid: p.pid, identity: [Number(n), 1] });
+  });
+
   it('reports exit codes', async () => {
     const soft = new Process({ module: targets, fn: 'exitWith', args: [3] });
     const hard = new Process({ module: targets, fn: 'hardExit', args: [5] });
