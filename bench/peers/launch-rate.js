@@ -1,6 +1,7 @@
 // Launch rate of /bin/true: `node launch-rate.js <forkExec|spawn|both> <n> <window>`
 // starts n programs, at most `window` at a time, each awaited until it has
-// exited (and been reaped), and prints launches per second. `both` alternates
+// exited (and been reaped), in 10 rounds, and prints the median round's
+// launches per second. `both` alternates
 // rounds of forkExec and child_process.spawn in this one process, so that the
 // load of a shared machine hits both alike, and prints two lines: forkExec's
 // rate, then spawn's. An untimed warm-up of n/10 launches runs first.
@@ -38,9 +39,10 @@ async function run(launch, count) {
 }
 
 for (const name of names) await run(launchers[name], Math.max(1, Math.floor(n / 10)));
-const elapsed = names.map(() => 0);
+const rates = names.map(() => []);
 const perRound = Math.max(1, Math.floor(n / ROUNDS));
 for (let r = 0; r < ROUNDS; r++) {
-  for (let i = 0; i < names.length; i++) elapsed[i] += await run(launchers[names[i]], perRound);
+  for (let i = 0; i < names.length; i++) rates[i].push(perRound / ((await run(launchers[names[i]], perRound)) / 1000));
 }
-for (let i = 0; i < names.length; i++) console.log((perRound * ROUNDS) / (elapsed[i] / 1000));
+const median = (xs) => xs.sort((a, b) => a - b)[xs.length >> 1];
+for (const r of rates) console.log(median(r));
