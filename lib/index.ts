@@ -4,3 +4,7 @@ export * from './errors.js';
 export { kTransfer, registerTransferable } from './transfer.js';
 export type { Transferable, TransferDescriptor } from './transfer.js';
 export type { WaitOptions } from './validate.js';
+export { MessageQueue, MQ_PRIO_MAX } from './os/message-queue.js';
+export type { MessageQueueCreateOptions, MessageQueueOpenOptions, MessageQueueAttributes, SendOptions as MessageQueueSendOptions, ReceivedMessage } from './os/message-queue.js';
+export { SysVMessageQueue, ftok, SYSV_TYPE_MAX } from './os/sysv-message-queue.js';
+export type { SysVMessageQueueCreateOptions, SysVSendOptions, SysVReceiveOptions, SysVReceivedMessage, SysVMessageQueueStat } from './os/sysv-message-queue.js';
