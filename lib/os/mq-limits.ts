@@ -97,8 +97,11 @@ export function explainMqOpenError(err: MqLimitError, maxMessages: number, messa
     default:
       return err;
   }
-  if (advice !== undefined) err.message = `${base}: ${advice}`;
   if (limit !== undefined) err.limit = limit;
-  if (err.stack) err.stack = err.stack.replace(base, err.message);
+  if (advice !== undefined) {
+    const stack = err.stack; // formatted lazily: read it before the message changes
+    err.message = `${base}: ${advice}`;
+    if (stack) err.stack = stack.replace(base, err.message);
+  }
   return err;
 }
