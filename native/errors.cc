@@ -2,15 +2,46 @@
 
 #include <uv.h>
 
+#include <errno.h>
+
 #include <cstring>
 
 namespace osipc {
 
+// Codes the IPC calls return that libuv has no name for (it would say
+// "Unknown system error -43"): named here, with the C library's text.
+static const char* ExtraErrName(int err) {
+  switch (err) {
+#ifdef EIDRM
+    case EIDRM: return "EIDRM";
+#endif
+#ifdef ENOMSG
+    case ENOMSG: return "ENOMSG";
+#endif
+#ifdef EDEADLK
+    case EDEADLK: return "EDEADLK";
+#endif
+#ifdef ENOLCK
+    case ENOLCK: return "ENOLCK";
+#endif
+#ifdef EOWNERDEAD
+    case EOWNERDEAD: return "EOWNERDEAD";
+#endif
+#ifdef ENOTRECOVERABLE
+    case ENOTRECOVERABLE: return "ENOTRECOVERABLE";
+#endif
+    default: return nullptr;
+  }
+}
+
 Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall,
                        const std::string& path) {
   // libuv error codes are -errno on Unix, which gives Node's names and texts.
-  const char* code = uv_err_name(-err);
-  const char* text = uv_strerror(-err);
+  const char* extra = ExtraErrName(err);
+  const char* code = extra ? extra : uv_err_name(-err);
+  std::string text = extra ? strerror(err) : uv_strerror(-err);
+  // Node's texts are lower case ("no such file or directory").
+  if (extra && !text.empty() && text[0] >= 'A' && text[0] <= 'Z') text[0] = static_cast<char>(text[0] - 'A' + 'a');
   std::string message = std::string(code) + ": " + text + ", " + syscall;
   if (!path.empty()) message += " '" + path + "'";
   Napi::Error error = Napi::Error::New(env, message);
