@@ -8,3 +8,7 @@ export { MessageQueue, MQ_PRIO_MAX } from './os/message-queue.js';
 export type { MessageQueueCreateOptions, MessageQueueOpenOptions, MessageQueueAttributes, SendOptions as MessageQueueSendOptions, ReceivedMessage } from './os/message-queue.js';
 export { SysVMessageQueue, ftok, SYSV_TYPE_MAX } from './os/sysv-message-queue.js';
 export type { SysVMessageQueueCreateOptions, SysVSendOptions, SysVReceiveOptions, SysVReceivedMessage, SysVMessageQueueStat } from './os/sysv-message-queue.js';
+export { SharedMemory, MAX_SHARED_MEMORY_SIZE } from './os/shared-memory.js';
+export type { SharedMemoryCreateOptions, SharedMemoryOpenOptions } from './os/shared-memory.js';
+export { futex } from './os/futex.js';
+export type { FutexWaitResult, FutexWaitOptions } from './os/futex.js';

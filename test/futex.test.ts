@@ -1,0 +1,100 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { SharedMemory, futex } from 'osipc';
+import { spawnNode, collect, waitForLine } from './helpers/child.js';
+
+const made: SharedMemory[] = [];
+afterEach(() => {
+  for (const s of made.splice(0)) s.close();
+});
+function word(): { shm: SharedMemory; view: Int32Array } {
+  const shm = SharedMemory.create({ size: 64 });
+  made.push(shm);
+  return { shm, view: new Int32Array(shm.buffer) };
+}
+
+describe('futex', () => {
+  it('wakes a waiter in another process', async () => {
+    const { shm, view } = word();
+    const child = spawnNode(`
+      import { SharedMemory, futex } from 'osipc';
+      const s = SharedMemory.open(process.argv[2]);
+      const v = new Int32Array(s.buffer);
+      console.log('waiting');
+      let r;
+      while (Atomics.load(v, 0) === 0) r = await futex.wait(v, 0, 0);
+      console.log('woke', r, Atomics.load(v, 0));
+      s.close();`, [shm.name]);
+    await waitForLine(child, /waiting/);
+    await new Promise((r) => setTimeout(r, 50));
+    Atomics.store(view, 0, 5);
+    futex.wake(view, 0);
+    const res = await collect(child);
+    expect(res.stderr).toBe('');
+    expect(res.stdout).toContain('woke ok 5');
+  });
+
+  it('a waiter wakes this process, and the event loop runs meanwhile', async () => {
+    const { shm, view } = word();
+    let ticks = 0;
+    const t = setInterval(() => ticks++, 2);
+    const waiting = futex.wait(view, 1, 0, { timeout: 20_000 });
+    const child = spawnNode(`
+      import { SharedMemory, futex } from 'osipc';
+      const s = SharedMemory.open(process.argv[2]);
+      const v = new Int32Array(s.buffer);
+      setTimeout(() => { Atomics.store(v, 1, 1); futex.wake(v, 1); s.close(); }, 100);`, [shm.name]);
+    expect(await waiting).toBe('ok');
+    clearInterval(t);
+    expect(ticks).toBeGreaterThan(5);
+    await collect(child);
+  });
+
+  it('returns not-equal and timed-out as values', async () => {
+    const { view } = word();
+    view[2] = 3;
+    expect(await futex.wait(view, 2, 4)).toBe('not-equal');
+    expect(futex.waitSync(view, 2, 4)).toBe('not-equal');
+    expect(await futex.wait(view, 2, 3, { timeout: 20 })).toBe('timed-out');
+    expect(futex.waitSync(view, 2, 3, { timeout: 20 })).toBe('timed-out');
+    expect(await futex.wait(view, 2, 3, { timeout: 0 })).toBe('timed-out');
+    expect(futex.wake(view, 2, 1)).toBe(0);
+  });
+
+  it('is cancelled by an AbortSignal', async () => {
+    const { view } = word();
+    const ac = new AbortController();
+    const w = futex.wait(view, 3, 0, { signal: ac.signal });
+    setTimeout(() => ac.abort(), 20);
+    await expect(w).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(futex.wait(view, 3, 0, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  it('keeps 300 waits pending on its own threads and wakes them all', async () => {
+    const { view } = word();
+    const waits = Array.from({ length: 300 }, (_, i) => futex.wait(view, 4 + (i % 8), 0, { timeout: 30_000 }));
+    await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 8; i++) Atomics.store(view, 4 + i, 1);
+    // Waiters not yet asleep see the new value; sleepers are woken, perhaps in
+    // several rounds while the pool rotates them.
+    const deadline = Date.now() + 20_000;
+    let settled = 0;
+    void Promise.all(waits).then(() => (settled = 1));
+    while (!settled && Date.now() < deadline) {
+      for (let i = 0; i < 8; i++) futex.wake(view, 4 + i);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    const results = await Promise.all(waits);
+    expect(results.every((r) => r === 'ok' || r === 'not-equal')).toBe(true);
+  });
+
+  it('rejects bad arguments', () => {
+    const { view } = word();
+    expect(() => futex.wake(new Float64Array(4) as never, 0)).toThrow(TypeError);
+    expect(() => futex.wake(view, 16)).toThrow(RangeError);
+    expect(() => futex.wake(view, -1)).toThrow(RangeError);
+    expect(() => futex.waitSync(view, 0, 2 ** 40)).toThrow(RangeError);
+    expect(() => futex.waitSync(view, 0, 0, { timeout: -1 })).toThrow(RangeError);
+    expect(() => futex.waitSync(view, 0, 0, { timeout: NaN })).toThrow(RangeError);
+    expect(() => futex.waitSync(new Int32Array(new SharedArrayBuffer(8)), 0, 0)).toThrow(TypeError);
+  });
+});
