@@ -5,17 +5,24 @@
 //   sysvRemove(qid)                            (msgctl IPC_RMID)
 //   sysvSend(qid, msgbuf, len, type, timeoutMs) -> 0, -EAGAIN or -ETIMEDOUT
 //   sysvReceive(qid, msgbuf, type, timeoutMs, typeOut) -> length, -EAGAIN or -ETIMEDOUT
+//   sysvSendAsync(qid, data, type, timeoutMs) -> [Promise<true | null | 'cancelled'>, id]
+//   sysvReceiveAsync(qid, cap, type, timeoutMs) -> [Promise<{ data, type } | null | 'cancelled'>, id]
 // A msgbuf is a Uint8Array laid out as `struct msgbuf`: the long mtype
 // (sysvConstants.HEADER bytes, written/read here) then the text.
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <time.h>
+
+#include <vector>
 
 #include "errors.h"
 #include "registry.h"
 #include "sys/sysvmq.h"
+#include "wait_service.h"
 
 namespace osipc {
 namespace {
@@ -154,6 +161,121 @@ Napi::Value Receive(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(n));
 }
 
+// A Promise-form wait on the wait service's threads. System V has nothing to
+// block on with a timeout or a way to interrupt, so a job retries IPC_NOWAIT
+// with pauses growing from kFirstPauseNs to kMaxPauseNs: a message arriving
+// after a long idle wait is picked up within about kMaxPauseNs (plus timer
+// slack), and a pending wait costs at most ~1000 short wakeups a second.
+// Cancellation is seen between attempts, so within one pause.
+class SysvWaitJob : public WaitJob {
+ public:
+  static constexpr int64_t kFirstPauseNs = 20 * 1000;
+  static constexpr int64_t kMaxPauseNs = 1000 * 1000;
+
+  // Send: `data` is the text; receive: `cap` is the largest text.
+  SysvWaitJob(int qid, bool send, long type, const uint8_t* data, size_t len, size_t cap, double timeoutMs)
+      : qid_(qid), send_(send), type_(type), len_(len),
+        deadline_(timeoutMs < 0 || isinf(timeoutMs) ? -1
+                  : MonotonicNs() + static_cast<int64_t>(timeoutMs * 1e6)) {
+    buf_.resize(sys::kSysvHeader + (send ? len : cap));
+    if (send) {
+      memcpy(buf_.data(), &type_, sizeof type_);
+      if (len > 0) memcpy(buf_.data() + sys::kSysvHeader, data, len);
+    }
+  }
+
+  bool Step(int64_t slice_ns) override {
+    int64_t slice_end = MonotonicNs() + slice_ns;
+    for (;;) {
+      if (cancelled) return true;
+      ssize_t r = send_ ? msgsnd(qid_, buf_.data(), len_, IPC_NOWAIT)
+                        : msgrcv(qid_, buf_.data(), buf_.size() - sys::kSysvHeader, type_, IPC_NOWAIT);
+      if (r >= 0) {
+        outcome_ = Outcome::kDone;
+        received_ = static_cast<size_t>(r);
+        return true;
+      }
+      if (errno != EINTR && errno != EAGAIN && errno != ENOMSG) {
+        outcome_ = Outcome::kError;
+        err_ = errno;
+        return true;
+      }
+      int64_t now = MonotonicNs();
+      if (deadline_ >= 0 && now >= deadline_) {
+        outcome_ = Outcome::kTimedOut;
+        return true;
+      }
+      if (now >= slice_end) return false;
+      int64_t pause = pause_ns_;
+      if (slice_end - now < pause) pause = slice_end - now;
+      if (deadline_ >= 0 && deadline_ - now < pause) pause = deadline_ - now;
+      struct timespec ts = {static_cast<time_t>(pause / 1000000000LL), static_cast<long>(pause % 1000000000LL)};
+      nanosleep(&ts, nullptr);
+      pause_ns_ = pause_ns_ * 2 > kMaxPauseNs ? kMaxPauseNs : pause_ns_ * 2;
+    }
+  }
+
+  Napi::Value Result(Napi::Env env, bool cancelled) override {
+    // A message taken before the cancellation took effect is delivered, never dropped.
+    if (outcome_ == Outcome::kDone) {
+      if (send_) return Napi::Boolean::New(env, true);
+      long mtype;
+      memcpy(&mtype, buf_.data(), sizeof mtype);
+      Napi::Object out = Napi::Object::New(env);
+      out.Set("data", Napi::Buffer<uint8_t>::Copy(env, buf_.data() + sys::kSysvHeader, received_));
+      out.Set("type", Napi::Number::New(env, static_cast<double>(mtype)));
+      return out;
+    }
+    if (cancelled) return Napi::String::New(env, "cancelled");
+    if (outcome_ == Outcome::kError) {
+      ThrowErrno(env, err_, send_ ? "msgsnd" : "msgrcv");
+      return env.Undefined();
+    }
+    return env.Null();  // timed out
+  }
+
+ private:
+  enum class Outcome { kPending, kDone, kTimedOut, kError };
+  int qid_;
+  bool send_;
+  long type_;
+  size_t len_;
+  int64_t deadline_;
+  std::vector<uint8_t> buf_;
+  int64_t pause_ns_ = kFirstPauseNs;
+  Outcome outcome_ = Outcome::kPending;
+  size_t received_ = 0;
+  int err_ = 0;
+};
+
+Napi::Value SendAsync(const Napi::CallbackInfo& info) {
+  int32_t qid;
+  uint8_t* data;
+  size_t len;
+  double type, timeoutMs;
+  if (!ArgInt32(info, 0, &qid) || !ArgBytes(info, 1, &data, &len) || !ArgDouble(info, 2, &type) ||
+      !ArgDouble(info, 3, &timeoutMs))
+    return {};
+  auto job = std::make_unique<SysvWaitJob>(qid, true, static_cast<long>(type), data, len, 0, timeoutMs);
+  return StartWait(info.Env(), std::move(job));
+}
+
+Napi::Value ReceiveAsync(const Napi::CallbackInfo& info) {
+  int32_t qid;
+  int64_t cap;
+  double type, timeoutMs;
+  if (!ArgInt32(info, 0, &qid) || !ArgInt64(info, 1, &cap) || !ArgDouble(info, 2, &type) ||
+      !ArgDouble(info, 3, &timeoutMs))
+    return {};
+  if (cap < 0 || cap > (1 << 30)) {
+    Napi::RangeError::New(info.Env(), "cap out of range").ThrowAsJavaScriptException();
+    return {};
+  }
+  auto job = std::make_unique<SysvWaitJob>(qid, false, static_cast<long>(type), nullptr, 0,
+                                           static_cast<size_t>(cap), timeoutMs);
+  return StartWait(info.Env(), std::move(job));
+}
+
 void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sysvGet", Napi::Function::New(env, Get));
   exports.Set("sysvFtok", Napi::Function::New(env, Ftok));
@@ -161,6 +283,8 @@ void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sysvRemove", Napi::Function::New(env, Remove));
   exports.Set("sysvSend", Napi::Function::New(env, Send));
   exports.Set("sysvReceive", Napi::Function::New(env, Receive));
+  exports.Set("sysvSendAsync", Napi::Function::New(env, SendAsync));
+  exports.Set("sysvReceiveAsync", Napi::Function::New(env, ReceiveAsync));
   Napi::Object c = Napi::Object::New(env);
   c.Set("IPC_PRIVATE", Napi::Number::New(env, static_cast<double>(IPC_PRIVATE)));
   c.Set("IPC_CREAT", Napi::Number::New(env, IPC_CREAT));

@@ -5,12 +5,12 @@
 // costs no thread. macOS has no POSIX message queues (see SysVMessageQueue).
 import { native } from '../binding.js';
 import { ClosedError, notSupported, type SystemError } from '../errors.js';
+import { own } from '../ownership.js';
 import { kTransfer, registerTransferable, type TransferDescriptor } from '../transfer.js';
 import {
   defaultIpcName, invalidArg, rangeError, throwIfAborted, validateBoolean, validateInteger,
   validateIpcName, validateMode, validateOptions, validateWaitOptions, type WaitOptions,
 } from '../validate.js';
-import { cancelAtExit, runAtExit } from './exit-cleanup.js';
 import { messageBytes, type MessageData } from './message-bytes.js';
 import { explainMqOpenError, mqDefaults, type MqLimitError } from './mq-limits.js';
 import { FdPoller, READABLE, WRITABLE } from './poller.js';
@@ -81,8 +81,9 @@ interface Resource {
   poller: FdPoller | null;
 }
 
-// Openers dropped without close(): close their descriptor (poller first).
-// Owners are held by their exit task until close() or exit, so never land here.
+// Queues dropped without close(): close their descriptor (poller first). An
+// owner's descriptor is held by its ownership entry until close() or exit,
+// which unlinks by it, so owners are not registered here.
 const finalizer = new FinalizationRegistry<Resource>((res) => closeResource(res));
 
 function closeResource(res: Resource): void {
@@ -105,8 +106,7 @@ function validatePriority(value: unknown): number {
 export class MessageQueue {
   #res: Resource;
   #name: string;
-  #owner: boolean;
-  #unlinked = false;
+  #ownership: { release(unlinkNow: boolean): void } | null = null;
   #messageSize: number;
   #maxMessages: number;
   #mode: 'rw' | 'r' | 'w';
@@ -115,20 +115,18 @@ export class MessageQueue {
   #pending = 0;
 
   private constructor(fd: number, name: string, owner: boolean, mode: 'rw' | 'r' | 'w') {
-    this.#res = { fd, poller: null };
+    const res: Resource = { fd, poller: null };
+    this.#res = res;
     this.#name = name;
-    this.#owner = owner;
     this.#mode = mode;
     const attr = binding.mqGetAttributes(fd);
     this.#messageSize = attr.messageSize;
     this.#maxMessages = attr.maxMessages;
     if (owner) {
-      const res = this.#res;
-      runAtExit(this, () => {
-        if (res.fd >= 0) binding.mqUnlinkIfSame(name, res.fd);
-      });
+      // Unlinks only while the name still names this queue (same inode).
+      this.#ownership = own({ kind: 'mq', name, unlink: () => { if (res.fd >= 0) binding.mqUnlinkIfSame(name, res.fd); } });
     } else {
-      finalizer.register(this, this.#res, this);
+      finalizer.register(this, res, this);
     }
   }
 
@@ -192,7 +190,7 @@ export class MessageQueue {
 
   /** True when this process created the queue and will unlink it on close or exit. */
   get owner(): boolean {
-    return this.#owner && !this.#unlinked;
+    return this.#ownership !== null;
   }
 
   get closed(): boolean {
@@ -268,12 +266,10 @@ export class MessageQueue {
     const res = this.#res;
     if (res.fd < 0) return;
     finalizer.unregister(this);
-    cancelAtExit(this);
+    const ownership = this.#ownership;
+    this.#ownership = null;
     try {
-      if (this.#owner && !this.#unlinked) {
-        this.#unlinked = true;
-        binding.mqUnlinkIfSame(this.#name, res.fd);
-      }
+      ownership?.release(true);
     } finally {
       closeResource(res);
     }
@@ -285,8 +281,8 @@ export class MessageQueue {
    */
   unlink(): void {
     this.#fd();
-    this.#unlinked = true;
-    cancelAtExit(this);
+    this.#ownership?.release(false);
+    this.#ownership = null;
     binding.mqUnlink(this.#name);
   }
 

@@ -2,21 +2,21 @@
 // (often made with ftok) or by its id; messages carry a positive `long` type
 // that receivers select on. Exists on Linux and macOS and shows in `ipcs -q`.
 //
-// System V gives no descriptor to poll and no timed receive. The Promise forms
-// retry IPC_NOWAIT calls on the main thread with a short backoff (backoff.ts);
-// the Sync forms retry IPC_NOWAIT with nanosleep pauses (20 us doubling to
-// 2 ms) against one deadline, or block in msgrcv/msgsnd when the timeout is
-// infinite.
+// System V gives no descriptor to poll and no timed receive. Every form first
+// tries once with IPC_NOWAIT. Then the Promise forms wait on the wait service's
+// own threads (never the event loop, never libuv's threadpool), retrying
+// IPC_NOWAIT with pauses growing from 20 us to 1 ms; the Sync forms retry the
+// same way on the calling thread (pauses up to 2 ms) against one deadline, or
+// block in msgrcv/msgsnd when the timeout is infinite.
 import { readFileSync } from 'node:fs';
 import { native } from '../binding.js';
-import { ClosedError, type SystemError } from '../errors.js';
+import { AbortError, ClosedError, type SystemError } from '../errors.js';
+import { own } from '../ownership.js';
 import { kTransfer, registerTransferable, type TransferDescriptor } from '../transfer.js';
 import {
   rangeError, throwIfAborted, validateBoolean, validateInteger, validateMode, validateOptions,
   validateString, validateWaitOptions, type WaitOptions,
 } from '../validate.js';
-import { waitWithBackoff, type BackoffWait } from './backoff.js';
-import { cancelAtExit, runAtExit } from './exit-cleanup.js';
 import { messageBytes, type MessageData } from './message-bytes.js';
 
 /** The raw fields of msgctl(IPC_STAT), as the binding reports them. */
@@ -36,6 +36,11 @@ const binding = native as {
   sysvSend(qid: number, msgbuf: Uint8Array, len: number, type: number, timeoutMs: number): number;
   /** Text length, -EAGAIN or -ETIMEDOUT; the type lands in typeOut[0]. */
   sysvReceive(qid: number, msgbuf: Uint8Array, type: number, timeoutMs: number, typeOut: Float64Array): number;
+  /** On the wait service: true when sent, null on timeout, 'cancelled' after cancelWait(id). */
+  sysvSendAsync(qid: number, data: Uint8Array, type: number, timeoutMs: number): [Promise<true | null | 'cancelled'>, number];
+  sysvReceiveAsync(qid: number, cap: number, type: number, timeoutMs: number):
+    [Promise<SysVReceivedMessage | null | 'cancelled'>, number];
+  cancelWait(id: number): void;
   sysvConstants: Record<'IPC_PRIVATE' | 'IPC_CREAT' | 'IPC_EXCL' | 'HEADER' | 'TYPE_MAX' | 'EAGAIN' | 'ETIMEDOUT', number>;
   makeErrnoError(errno: number, syscall: string, path?: string): SystemError;
 };
@@ -69,6 +74,17 @@ function validateKey(value: unknown, name: string): number {
     throw rangeError(name, 'a non-zero key (0 is IPC_PRIVATE: omit the key to create a private queue)', key);
   }
   return key;
+}
+
+// Removes queue `id` only while it is still the queue made with `key`: after
+// an outside IPC_RMID the id may name someone else's new queue.
+function removeIfSame(id: number, key: number): void {
+  try {
+    if (binding.sysvStat(id).key !== key) return;
+  } catch {
+    return; // already gone
+  }
+  binding.sysvRemove(id);
 }
 
 /**
@@ -137,21 +153,23 @@ function when(seconds: number): Date | null {
 export class SysVMessageQueue {
   #id: number;
   #key: number;
-  #owner: boolean;
+  #ownership: { release(unlinkNow: boolean): void } | null = null;
   #closed = false;
   #removed = false;
   #messageMax: number;
   #tx: Buffer | null = null;
   #rx: Buffer | null = null;
   #type = new Float64Array(1);
-  #waits = new Set<BackoffWait<unknown>>();
+  /** Pending Promise-form waits: close() cancels them. */
+  #waits = new Set<(err: Error) => void>();
 
   private constructor(id: number, key: number, owner: boolean) {
     this.#id = id;
     this.#key = key;
-    this.#owner = owner;
     this.#messageMax = sysvMessageMax();
-    if (owner) runAtExit(this, () => this.#removeIfOurs());
+    if (owner) {
+      this.#ownership = own({ kind: 'sysvmq', name: `${keyText(key)}/${id}`, unlink: () => removeIfSame(id, key) });
+    }
   }
 
   /**
@@ -198,7 +216,7 @@ export class SysVMessageQueue {
 
   /** True when this process created the queue and will remove it on close or exit. */
   get owner(): boolean {
-    return this.#owner && !this.#removed;
+    return this.#ownership !== null;
   }
 
   get closed(): boolean {
@@ -214,7 +232,10 @@ export class SysVMessageQueue {
     const type = this.#sendType(options?.type);
     const bytes = this.#bytes(data);
     throwIfAborted(signal);
-    return (await this.#wait(timeout, signal, () => this.#send(bytes, type, 0) || null)) ?? false;
+    if (this.#send(bytes, type, 0)) return true;
+    if (timeout === 0) return false;
+    const sent = await this.#wait(signal, () => binding.sysvSendAsync(this.#usable('msgsnd'), bytes, type, timeout));
+    return sent ?? false;
   }
 
   /** Sends one message if there is room now; false when the queue is full. */
@@ -243,7 +264,9 @@ export class SysVMessageQueue {
     const { timeout, signal } = validateWaitOptions(options);
     const type = this.#receiveType(options?.type);
     throwIfAborted(signal);
-    return this.#wait(timeout, signal, () => this.#receive(type, 0));
+    const now = this.#receive(type, 0);
+    if (now !== null || timeout === 0) return now;
+    return this.#wait(signal, () => binding.sysvReceiveAsync(this.#usable('msgrcv'), this.#messageMax, type, timeout));
   }
 
   /** Receives a message chosen by `type` if one is there now; null otherwise. */
@@ -276,7 +299,8 @@ export class SysVMessageQueue {
   remove(): void {
     const id = this.#usable('msgctl');
     this.#removed = true;
-    cancelAtExit(this);
+    this.#ownership?.release(false);
+    this.#ownership = null;
     binding.sysvRemove(id);
   }
 
@@ -287,9 +311,10 @@ export class SysVMessageQueue {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    cancelAtExit(this);
-    for (const w of [...this.#waits]) w.cancel(new ClosedError('SysVMessageQueue'));
-    this.#removeIfOurs();
+    for (const cancel of [...this.#waits]) cancel(new ClosedError('SysVMessageQueue'));
+    const ownership = this.#ownership;
+    this.#ownership = null;
+    ownership?.release(true);
   }
 
   [Symbol.dispose](): void {
@@ -299,18 +324,6 @@ export class SysVMessageQueue {
   /** Travels to other processes by id (which works for private queues too); never owned there. */
   [kTransfer](): TransferDescriptor {
     return { kind: 'SysVMessageQueue', data: { id: this.#usable('msgget') } };
-  }
-
-  #removeIfOurs(): void {
-    if (!this.#owner || this.#removed) return;
-    this.#removed = true;
-    try {
-      // Only the queue we made: a key reused by someone else after an outside
-      // IPC_RMID belongs to them.
-      if (binding.sysvStat(this.#id).key === this.#key) binding.sysvRemove(this.#id);
-    } catch {
-      // Already removed by someone else.
-    }
   }
 
   #usable(syscall: string): number {
@@ -352,15 +365,27 @@ export class SysVMessageQueue {
     return { data: Buffer.from(this.#rx.subarray(C.HEADER, C.HEADER + n)), type: this.#type[0]! };
   }
 
-  async #wait<T>(timeout: number, signal: AbortSignal | undefined, attempt: () => T | null): Promise<T | null> {
-    const first = attempt();
-    if (first !== null || timeout === 0) return first;
-    const w = waitWithBackoff(attempt, timeout, signal);
-    this.#waits.add(w);
+  // Runs a wait on the wait service. An abort or close() cancels it; if the
+  // job had already sent or taken a message by then, that outcome wins (a
+  // message taken from the queue is delivered, never dropped).
+  async #wait<T>(signal: AbortSignal | undefined, start: () => [Promise<T | null | 'cancelled'>, number]):
+    Promise<T | null> {
+    const [promise, id] = start();
+    let reason: Error | undefined;
+    const cancel = (err: Error): void => {
+      reason ??= err;
+      binding.cancelWait(id);
+    };
+    const onAbort = (): void => cancel(new AbortError(undefined, { cause: signal!.reason }));
+    this.#waits.add(cancel);
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      return await w.promise;
+      const result = await promise;
+      if (result === 'cancelled') throw reason ?? new AbortError();
+      return result;
     } finally {
-      this.#waits.delete(w);
+      this.#waits.delete(cancel);
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 }
