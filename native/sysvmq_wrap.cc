@@ -15,7 +15,11 @@
 #include <string.h>
 #include <sys/ipc.h>
 #include <sys/msg.h>
+#include <sched.h>
 #include <time.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include <vector>
 
@@ -162,14 +166,29 @@ Napi::Value Receive(const Napi::CallbackInfo& info) {
 }
 
 // A Promise-form wait on the wait service's threads. System V has nothing to
-// block on with a timeout or a way to interrupt, so a job retries IPC_NOWAIT
-// with pauses growing from kFirstPauseNs to kMaxPauseNs: a message arriving
-// after a long idle wait is picked up within about kMaxPauseNs (plus timer
-// slack), and a pending wait costs at most ~1000 short wakeups a second.
+// block on with a timeout or a way to interrupt, so a job retries IPC_NOWAIT:
+// first for up to kYieldNs with sched_yield() between attempts (a reply that
+// is on its way arrives within that, and on a shared CPU the yield lets the
+// sender run), then with sleeps growing from kFirstPauseNs to kMaxPauseNs. A
+// message arriving after a long idle wait is picked up within about
+// kMaxPauseNs, and a pending wait costs at most ~1000 short wakeups a second.
 // Cancellation is seen between attempts, so within one pause.
+// Short pauses mean little under the default 50 us of timer slack: lower it
+// on the wait thread while a System V job runs, and put it back after.
+struct SlackGuard {
+#ifdef PR_SET_TIMERSLACK
+  int previous = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+  SlackGuard() { prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0); }
+  ~SlackGuard() {
+    if (previous > 0) prctl(PR_SET_TIMERSLACK, static_cast<unsigned long>(previous), 0, 0, 0);
+  }
+#endif
+};
+
 class SysvWaitJob : public WaitJob {
  public:
-  static constexpr int64_t kFirstPauseNs = 20 * 1000;
+  static constexpr int64_t kYieldNs = 20 * 1000;
+  static constexpr int64_t kFirstPauseNs = 10 * 1000;
   static constexpr int64_t kMaxPauseNs = 1000 * 1000;
 
   // Send: `data` is the text; receive: `cap` is the largest text.
@@ -186,6 +205,8 @@ class SysvWaitJob : public WaitJob {
 
   bool Step(int64_t slice_ns) override {
     int64_t slice_end = MonotonicNs() + slice_ns;
+    if (yield_until_ == 0) yield_until_ = MonotonicNs() + kYieldNs;
+    SlackGuard slack;
     for (;;) {
       if (cancelled) return true;
       ssize_t r = send_ ? msgsnd(qid_, buf_.data(), len_, IPC_NOWAIT)
@@ -206,6 +227,10 @@ class SysvWaitJob : public WaitJob {
         return true;
       }
       if (now >= slice_end) return false;
+      if (now < yield_until_) {
+        sched_yield();
+        continue;
+      }
       int64_t pause = pause_ns_;
       if (slice_end - now < pause) pause = slice_end - now;
       if (deadline_ >= 0 && deadline_ - now < pause) pause = deadline_ - now;
@@ -243,6 +268,7 @@ class SysvWaitJob : public WaitJob {
   int64_t deadline_;
   std::vector<uint8_t> buf_;
   int64_t pause_ns_ = kFirstPauseNs;
+  int64_t yield_until_ = 0;
   Outcome outcome_ = Outcome::kPending;
   size_t received_ = 0;
   int err_ = 0;

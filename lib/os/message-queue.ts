@@ -212,12 +212,21 @@ export class MessageQueue {
    * sent, false when `timeout` ms passed first; rejects with an AbortError
    * when `signal` fires and with ClosedError when the queue is closed meanwhile.
    */
-  async send(data: MessageData, options?: SendOptions): Promise<boolean> {
-    const { timeout, signal } = validateWaitOptions(options);
-    const priority = validatePriority(options?.priority ?? 0);
-    const bytes = this.#bytes(data);
-    throwIfAborted(signal);
-    return (await this.#waitLoop(WRITABLE, timeout, signal, () => this.#send(bytes, priority, 0) || null)) ?? false;
+  send(data: MessageData, options?: SendOptions): Promise<boolean> {
+    // Not an async function: the common case (room now) settles without a
+    // second Promise; errors still arrive as rejections.
+    try {
+      const { timeout, signal } = validateWaitOptions(options);
+      const priority = validatePriority(options?.priority ?? 0);
+      const bytes = this.#bytes(data);
+      throwIfAborted(signal);
+      if (this.#send(bytes, priority, 0)) return Promise.resolve(true);
+      if (timeout === 0) return Promise.resolve(false);
+      return this.#waitLoop(WRITABLE, timeout, signal, () => this.#send(bytes, priority, 0) || null)
+        .then((sent) => sent ?? false);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Sends one message if there is room now; false when the queue is full. */
@@ -243,11 +252,17 @@ export class MessageQueue {
    */
   receive(options?: { signal?: AbortSignal; timeout?: undefined }): Promise<ReceivedMessage>;
   receive(options: WaitOptions): Promise<ReceivedMessage | null>;
-  async receive(options?: WaitOptions): Promise<ReceivedMessage | null> {
-    const { timeout, signal } = validateWaitOptions(options);
-    this.#fd();
-    throwIfAborted(signal);
-    return this.#waitLoop(READABLE, timeout, signal, () => this.#receive(0));
+  receive(options?: WaitOptions): Promise<ReceivedMessage | null> {
+    try {
+      const { timeout, signal } = validateWaitOptions(options);
+      this.#fd();
+      throwIfAborted(signal);
+      const now = this.#receive(0);
+      if (now !== null || timeout === 0) return Promise.resolve(now);
+      return this.#waitLoop(READABLE, timeout, signal, () => this.#receive(0));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Receives a message if one is there now; null when the queue is empty. */
@@ -324,13 +339,11 @@ export class MessageQueue {
     return { data: Buffer.from(this.#rx.subarray(0, n)), priority: this.#priority[0]! };
   }
 
-  // Tries `attempt`; while it returns null, waits for `events` on the
-  // descriptor (readiness is a hint: another process may win the race) until
+  // After a first attempt failed: waits for `events` on the descriptor and
+  // tries again (readiness is a hint: another process may win the race) until
   // one deadline passes. null means timed out.
   async #waitLoop<T>(events: number, timeout: number, signal: AbortSignal | undefined,
     attempt: () => T | null): Promise<T | null> {
-    const first = attempt();
-    if (first !== null || timeout === 0) return first;
     const deadline = performance.now() + timeout;
     if (this.#pending++ === 0) waiting.add(this);
     try {

@@ -227,15 +227,21 @@ export class SysVMessageQueue {
    * Sends one message of `type` (default 1), waiting while the queue is full.
    * Resolves true when sent, false when `timeout` ms passed first.
    */
-  async send(data: MessageData, options?: SysVSendOptions): Promise<boolean> {
-    const { timeout, signal } = validateWaitOptions(options);
-    const type = this.#sendType(options?.type);
-    const bytes = this.#bytes(data);
-    throwIfAborted(signal);
-    if (this.#send(bytes, type, 0)) return true;
-    if (timeout === 0) return false;
-    const sent = await this.#wait(signal, () => binding.sysvSendAsync(this.#usable('msgsnd'), bytes, type, timeout));
-    return sent ?? false;
+  send(data: MessageData, options?: SysVSendOptions): Promise<boolean> {
+    // Not an async function: the common case (room now) settles without a
+    // second Promise; errors still arrive as rejections.
+    try {
+      const { timeout, signal } = validateWaitOptions(options);
+      const type = this.#sendType(options?.type);
+      const bytes = this.#bytes(data);
+      throwIfAborted(signal);
+      if (this.#send(bytes, type, 0)) return Promise.resolve(true);
+      if (timeout === 0) return Promise.resolve(false);
+      return this.#wait(signal, () => binding.sysvSendAsync(this.#usable('msgsnd'), bytes, type, timeout))
+        .then((sent) => sent ?? false);
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Sends one message if there is room now; false when the queue is full. */
@@ -260,13 +266,17 @@ export class SysVMessageQueue {
    */
   receive(options?: { type?: number; signal?: AbortSignal; timeout?: undefined }): Promise<SysVReceivedMessage>;
   receive(options: SysVReceiveOptions): Promise<SysVReceivedMessage | null>;
-  async receive(options?: SysVReceiveOptions): Promise<SysVReceivedMessage | null> {
-    const { timeout, signal } = validateWaitOptions(options);
-    const type = this.#receiveType(options?.type);
-    throwIfAborted(signal);
-    const now = this.#receive(type, 0);
-    if (now !== null || timeout === 0) return now;
-    return this.#wait(signal, () => binding.sysvReceiveAsync(this.#usable('msgrcv'), this.#messageMax, type, timeout));
+  receive(options?: SysVReceiveOptions): Promise<SysVReceivedMessage | null> {
+    try {
+      const { timeout, signal } = validateWaitOptions(options);
+      const type = this.#receiveType(options?.type);
+      throwIfAborted(signal);
+      const now = this.#receive(type, 0);
+      if (now !== null || timeout === 0) return Promise.resolve(now);
+      return this.#wait(signal, () => binding.sysvReceiveAsync(this.#usable('msgrcv'), this.#messageMax, type, timeout));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   /** Receives a message chosen by `type` if one is there now; null otherwise. */
