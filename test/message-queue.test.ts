@@ -397,6 +397,33 @@ describe.skipIf(!linux)('MessageQueue', () => {
     expect(err.message).toContain('ulimit -q');
   });
 
+  it('closes descriptors of dropped openers (GC) and of a worker thread that ends', async () => {
+    const q = fresh();
+    const name = JSON.stringify(q.name);
+    const code = `
+      import { readdirSync } from 'node:fs';
+      import { Worker } from 'node:worker_threads';
+      import { MessageQueue } from 'osipc';
+      const fds = () => readdirSync('/proc/self/fd').length;
+      const before = fds();
+      for (let i = 0; i < 20; i++) MessageQueue.open(${name});
+      const opened = fds();
+      for (let i = 0; i < 5 && fds() > before; i++) { globalThis.gc(); await new Promise((r) => setTimeout(r, 20)); }
+      const afterGc = fds();
+      const runWorker = (src) => new Promise((r) => new Worker(src, { eval: true }).on('exit', r));
+      // A first worker that opens nothing: whatever Node itself keeps open for workers.
+      await runWorker("import 'osipc';");
+      const baseline = fds();
+      await runWorker(${JSON.stringify("import { MessageQueue } from 'osipc'; for (let i = 0; i < 20; i++) MessageQueue.open(")} + ${JSON.stringify(name)} + ');');
+      console.log(JSON.stringify({ before, opened, afterGc, baseline, afterWorker: fds() }));
+    `;
+    const out = await runToEnd(process.execPath, ['--expose-gc', '--input-type=module', '-e', code]);
+    const r = JSON.parse(out);
+    expect(r.opened).toBe(r.before + 20);
+    expect(r.afterGc).toBe(r.before);
+    expect(r.afterWorker).toBe(r.baseline);
+  });
+
   it('leaks no descriptors', async () => {
     const before = openFds().length;
     for (let i = 0; i < 5; i++) {

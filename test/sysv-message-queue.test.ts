@@ -120,6 +120,16 @@ describe('SysVMessageQueue', () => {
     expect(await late).toEqual({ data: Buffer.from('77'), type: 77 });
   });
 
+  it('many pending receives by type each get their own message', async () => {
+    const q = fresh();
+    const waits = Array.from({ length: 12 }, (_, i) => q.receive({ type: i + 1, timeout: 20_000 }));
+    await new Promise((r) => setTimeout(r, 30));
+    for (let i = 12; i >= 1; i--) q.trySend(`t${i}`, { type: i });
+    const got = await Promise.all(waits);
+    expect(got.map((m) => [text(m), m?.type])).toEqual(Array.from({ length: 12 }, (_, i) => [`t${i + 1}`, i + 1]));
+    expect(q.stat().currentMessages).toBe(0);
+  });
+
   it('AbortSignal cancels a wait without taking a message', async () => {
     const q = fresh();
     const ac = new AbortController();
