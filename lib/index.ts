@@ -8,6 +8,10 @@ export { forkExec, waitpid, kill, getpid, getppid, fork, exit, Child } from './o
 export type { ExitStatus, ForkExecOptions, FdMap, Signal } from './os/process.js';
 export { Process, currentProcess } from './process.js';
 export type { ProcessOptions, ProcessInfo } from './process.js';
+export { MessageQueue, MQ_PRIO_MAX } from './os/message-queue.js';
+export type { MessageQueueCreateOptions, MessageQueueOpenOptions, MessageQueueAttributes, SendOptions as MessageQueueSendOptions, ReceivedMessage } from './os/message-queue.js';
+export { SysVMessageQueue, ftok, SYSV_TYPE_MAX } from './os/sysv-message-queue.js';
+export type { SysVMessageQueueCreateOptions, SysVSendOptions, SysVReceiveOptions, SysVReceivedMessage, SysVMessageQueueStat } from './os/sysv-message-queue.js';
 export { SharedMemory, MAX_SHARED_MEMORY_SIZE } from './os/shared-memory.js';
 export type { SharedMemoryCreateOptions, SharedMemoryOpenOptions } from './os/shared-memory.js';
 export { futex } from './os/futex.js';
