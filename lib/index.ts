@@ -14,4 +14,4 @@ export { Value, RawValue } from './value.js';
 export type { ValueOptions, AtomicInput } from './value.js';
 export { SharedArray, SharedArray as Array, RawArray } from './shared-array.js';
 export type { SharedArrayOptions, SizeOrInit } from './shared-array.js';
-export { SegmentLock } from './segment-lock.js';
+export type { SegmentLock } from './segment-lock.js';

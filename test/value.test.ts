@@ -252,6 +252,17 @@ describe('Value: the lock', () => {
     expect(() => lock.withLockSync('x' as never)).toThrow(TypeError);
   });
 
+  it('a wait for the lock ends with ClosedError when the Value is closed meanwhile', async () => {
+    const v = new Value('i');
+    const holder = Value.open(v.name);
+    holder.getLock().acquireSync();
+    const waiting = v.getLock().acquire({ timeout: 20_000 });
+    await new Promise((r) => setTimeout(r, 50));
+    v.close();
+    await expect(waiting).rejects.toBeInstanceOf(ClosedError);
+    holder.close();
+  });
+
   it('has none when made with lock: false or as a RawValue (ERR_OSIPC_NO_LOCK)', () => {
     const noLock = expect.objectContaining({ code: 'ERR_OSIPC_NO_LOCK' });
     const a = keep(new Value('i', 0, { lock: false }));
