@@ -87,8 +87,7 @@ export class SharedArray<T extends Typecode = Typecode> {
       const lock = o.lock === undefined ? true : validateBoolean(o.lock, 'options.lock');
       const name = o.name === undefined ? undefined : validateIpcName(o.name, 'options.name');
       const { count, fill } = readInit(info, sizeOrInit);
-      segment = createSegment({ info, count, lock, kind: 'array', name });
-      fill?.(segment.view);
+      segment = createSegment({ info, count, lock, kind: 'array', name }, fill ?? undefined);
       exposeLock = lock;
     }
     this.#handle = new SegmentHandle(segment, exposeLock, new.target.name);

@@ -65,25 +65,31 @@ function dataView(shm: SharedMemory, info: TypecodeInfo, count: number): AnyView
 
 /**
  * Creates and maps a new segment for `count` elements (the caller has checked
- * count against maxCount) with its header written. The magic is written last,
- * so an opener never sees a half-written header as valid.
+ * count against maxCount), lets `init` write the initial data, and writes the
+ * header. The magic is written last, so an opener never sees a half-made segment.
  */
 export function createSegment(o: {
   info: TypecodeInfo; count: number; lock: boolean; kind: SegmentKind; name?: string;
-}): Segment {
+}, init?: (data: AnyView) => void): Segment {
   if (endianness() !== 'LE') {
     throw notSupported('Value/SharedArray on a big-endian machine', 'the documented layout is little-endian');
   }
   const shm = SharedMemory.create({ name: o.name, size: HEADER_SIZE + o.count * o.info.size });
-  const header = new DataView(shm.buffer, 0, HEADER_SIZE);
-  header.setUint16(OFF_VERSION, LAYOUT_VERSION, true);
-  header.setUint16(OFF_HEADER_SIZE, HEADER_SIZE, true);
-  header.setUint8(OFF_TYPECODE, o.info.code.charCodeAt(0));
-  header.setUint8(OFF_ITEM_SIZE, o.info.size);
-  header.setUint16(OFF_FLAGS, (o.lock ? FLAG_LOCK : 0) | (o.kind === 'array' ? FLAG_ARRAY : 0), true);
-  header.setBigUint64(OFF_COUNT, BigInt(o.count), true);
-  // The lock area is zero from ftruncate: an unlocked lock.
-  Atomics.store(new Int32Array(shm.buffer, OFF_MAGIC, 1), 0, MAGIC);
+  try {
+    const header = new DataView(shm.buffer, 0, HEADER_SIZE);
+    header.setUint16(OFF_VERSION, LAYOUT_VERSION, true);
+    header.setUint16(OFF_HEADER_SIZE, HEADER_SIZE, true);
+    header.setUint8(OFF_TYPECODE, o.info.code.charCodeAt(0));
+    header.setUint8(OFF_ITEM_SIZE, o.info.size);
+    header.setUint16(OFF_FLAGS, (o.lock ? FLAG_LOCK : 0) | (o.kind === 'array' ? FLAG_ARRAY : 0), true);
+    header.setBigUint64(OFF_COUNT, BigInt(o.count), true);
+    // The lock area is zero from ftruncate: an unlocked lock.
+    init?.(dataView(shm, o.info, o.count));
+    Atomics.store(new Int32Array(shm.buffer, OFF_MAGIC, 1), 0, MAGIC);
+  } catch (err) {
+    shm.close(); // the creator: unlinks
+    throw err;
+  }
   return { shm, info: o.info, count: o.count, hasLock: o.lock, view: dataView(shm, o.info, o.count) };
 }
 

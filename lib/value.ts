@@ -63,8 +63,7 @@ export class Value<T extends Typecode = Typecode> {
       const lock = o.lock === undefined ? true : validateBoolean(o.lock, 'options.lock');
       const name = o.name === undefined ? undefined : validateIpcName(o.name, 'options.name');
       const first = init === undefined ? zeroOf(info) : checkElement(info, init, 'init');
-      segment = createSegment({ info, count: 1, lock, kind: 'value', name });
-      (segment.view as Cells)[0] = first;
+      segment = createSegment({ info, count: 1, lock, kind: 'value', name }, (data) => { (data as Cells)[0] = first; });
       exposeLock = lock;
     }
     this.#handle = new SegmentHandle(segment, exposeLock, new.target.name);
