@@ -10,3 +10,7 @@ export { futex } from './os/futex.js';
 export type { FutexWaitResult, FutexWaitOptions } from './os/futex.js';
 export { Lock } from './lock.js';
 export { RLock } from './rlock.js';
+export { Semaphore, BoundedSemaphore } from './semaphore.js';
+export { Event } from './event.js';
+export { Condition } from './condition.js';
+export { Barrier } from './barrier.js';

@@ -15,7 +15,11 @@ export const SLICE_MS = 150;
 export interface WaitSpec<R, C> {
   /** The outcome for a waiter with context `ctx` if it can go on now, else undefined. */
   attempt(ctx: C): R | undefined;
-  /** Announces a sleeper; returns the value the word must still hold, or undefined to look again at once. */
+  /**
+   * Announces a sleeper and reads the word: returns the value it must still
+   * hold to sleep, or undefined to look again without sleeping. Always
+   * followed by finish().
+   */
   prepare(): number | undefined;
   /** Withdraws what prepare() announced. */
   finish(): void;
@@ -92,17 +96,20 @@ export class WaitQueue<R, C = undefined> {
     if (this.#closed) throw new ClosedError(this.#what);
     const deadline = performance.now() + timeout;
     for (;;) {
-      const r = this.#spec.attempt(ctx);
-      if (r !== undefined) return r;
-      const left = deadline - performance.now();
-      if (left <= 0) {
-        this.#spec.leave?.(ctx);
-        return TIMED_OUT;
-      }
+      // The word is read (prepare) before the condition is checked (attempt),
+      // so a change in between makes the futex wait return at once.
       const expected = this.#spec.prepare();
-      if (expected === undefined) continue;
       try {
-        futex.waitSync(this.#view, this.#index, expected, { timeout: Math.min(SLICE_MS, left) });
+        const r = this.#spec.attempt(ctx);
+        if (r !== undefined) return r;
+        const left = deadline - performance.now();
+        if (left <= 0) {
+          this.#spec.leave?.(ctx);
+          return TIMED_OUT;
+        }
+        if (expected !== undefined) {
+          futex.waitSync(this.#view, this.#index, expected, { timeout: Math.min(SLICE_MS, left) });
+        }
       } finally {
         this.#spec.finish();
       }
@@ -142,6 +149,9 @@ export class WaitQueue<R, C = undefined> {
       while (this.#queue.length > 0 && !this.#closed) {
         let expected: number | undefined;
         try {
+          // Read the word (prepare) before checking (attempt): a change in
+          // between makes the futex wait return at once, so no wake is lost.
+          expected = this.#spec.prepare();
           // Everyone who can go on now does, in queue order.
           for (let i = 0; i < this.#queue.length;) {
             const p = this.#queue[i]!;
@@ -154,13 +164,15 @@ export class WaitQueue<R, C = undefined> {
             p.cleanup();
             p.resolve(r);
           }
-          if (this.#queue.length === 0) break;
-          expected = this.#spec.prepare();
         } catch (err) {
+          this.#spec.finish();
           this.#failAll(err);
           return;
         }
-        if (expected === undefined) continue;
+        if (this.#queue.length === 0 || expected === undefined) {
+          this.#spec.finish();
+          continue;
+        }
         if (this.#abort === null || this.#abort.signal.aborted) this.#abort = new AbortController();
         try {
           await futex.wait(this.#view, this.#index, expected, { timeout: SLICE_MS, signal: this.#abort.signal });
