@@ -14,3 +14,5 @@ export { Semaphore, BoundedSemaphore } from './semaphore.js';
 export { Event } from './event.js';
 export { Condition } from './condition.js';
 export { Barrier } from './barrier.js';
+export { NamedSemaphore, SEM_VALUE_MAX } from './os/named-semaphore.js';
+export type { NamedSemaphoreCreateOptions } from './os/named-semaphore.js';
