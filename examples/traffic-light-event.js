@@ -19,8 +19,8 @@ while (!done) {
     green.clear();
     console.log('light is red');
   } else {
+    console.log('light is green'); // said before it happens, so no car passes before the line
     green.set();
-    console.log('light is green');
   }
 }
 console.log('all cars passed');

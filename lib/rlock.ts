@@ -28,7 +28,7 @@ export class RLock {
   constructor(options: { name?: string } | undefined, placed: Placed);
   constructor(options?: { name?: string }, placed?: Placed) {
     this.#placed = placed ?? createSegment('RLock', BYTES, nameOption(options), RLock.initialize);
-    this.#mutex = new SharedMutex(this.#placed.buffer, this.#placed.offset);
+    this.#mutex = new SharedMutex(this.#placed.buffer, this.#placed.offset, 'RLock');
     this.#count = new Int32Array(this.#placed.buffer, this.#placed.offset + MUTEX_BYTES, 1);
   }
 
@@ -133,7 +133,7 @@ export class RLock {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#mutex.close('RLock');
+    this.#mutex.close();
     this.#placed.shm?.close();
   }
 
