@@ -16,3 +16,4 @@ export { Condition } from './condition.js';
 export { Barrier } from './barrier.js';
 export { NamedSemaphore, SEM_VALUE_MAX } from './os/named-semaphore.js';
 export type { NamedSemaphoreCreateOptions } from './os/named-semaphore.js';
+export type { BarrierOptions } from './barrier.js';
