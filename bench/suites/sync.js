@@ -7,6 +7,7 @@ import { parseFigure } from '../lib/peers.js';
 
 const peer = (name) => fileURLToPath(new URL(`../peers/${name}`, import.meta.url));
 const PY_LOCK = fileURLToPath(new URL('../py/lock_pingpong.py', import.meta.url));
+const PY_LOCK_UNCONTENDED = fileURLToPath(new URL('../py/lock_uncontended.py', import.meta.url));
 
 export const title = 'Synchronization: Lock, Semaphore ping-pong vs C named semaphores and Python Lock';
 
@@ -32,10 +33,16 @@ export default async function (b) {
   if (b.python) {
     await b.measure('py.mp_lock.pingpong_rtt', us,
       async () => parseFigure(await b.run(b.python, [PY_LOCK, b.quick ? 5_000 : 20_000])));
+    await b.measure('py.mp_lock.uncontended', { unit: 'ops/s', better: 'higher' },
+      async () => parseFigure(await b.run(b.python, [PY_LOCK_UNCONTENDED, b.quick ? 500_000 : 2_000_000])));
   } else b.log('python3 not found: Python peer skipped');
 
   // Goals from the issue: >= 10 million uncontended acquire+release a second;
   // a cross-process round trip within 1.5x of C's; 5x faster than Python's Lock.
+  // Python's Lock is itself a kernel named semaphore, so its ping-pong runs at
+  // C's speed: the 5x goal is reachable only where Python's own overhead shows
+  // (uncontended), not for a wake-up across processes.
+  b.compare('osipc.lock.uncontended_sync', 'py.mp_lock.uncontended', { atLeast: 5, note: 'uncontended acquire+release vs multiprocessing.Lock' });
   b.compare('osipc.semaphore.pingpong_rtt', 'c.posix_sem.rtt', { atMost: 1.5, note: 'Promise form vs C sem_wait/sem_post' });
   b.compare('osipc.semaphore.pingpong_rtt_sync', 'c.posix_sem.rtt', { atMost: 1.5, note: 'Sync form vs C sem_wait/sem_post' });
   b.compare('osipc.semaphore.pingpong_rtt', 'py.mp_lock.pingpong_rtt', { atMost: 0.2, note: 'Promise form vs multiprocessing.Lock (goal: 5x faster)' });
