@@ -189,3 +189,35 @@ describe('Lock', () => {
     l.release();
   });
 });
+
+describe('Lock holder that dies but is not reaped (a zombie)', () => {
+  it('counts as dead', async (ctx) => {
+    const { spawnSync, spawn } = await import('node:child_process');
+    if (process.platform !== 'linux' || spawnSync('python3', ['-c', '0']).status !== 0) {
+      ctx.skip();
+      return;
+    }
+    const l = keep(new Lock());
+    // Python starts the holder, SIGKILLs it once it holds the lock, and never
+    // waits for it: the holder stays a zombie while Python sleeps.
+    const py = spawn('python3', ['-c', `
+import os, signal, subprocess, sys, time
+holder = subprocess.Popen([sys.argv[1], '--input-type=module', '-e',
+  "import { Lock } from 'osipc'; Lock.open(process.argv[1]).acquireSync(); console.log('held'); setInterval(() => {}, 1000);",
+  sys.argv[2]], cwd=sys.argv[3], stdout=subprocess.PIPE)
+holder.stdout.readline()
+os.kill(holder.pid, signal.SIGKILL)
+time.sleep(0.2)
+print('zombie', holder.pid, open('/proc/%d/stat' % holder.pid).read().rsplit(')', 1)[1].split()[0], flush=True)
+time.sleep(30)
+`, process.execPath, l.name!, (await import('./helpers/child.js')).packageRoot]);
+    const done = collect(py);
+    const line = await waitForLine(py, /^zombie/);
+    expect(line.trim().split(/\s+/)[2], line).toBe('Z');
+    expect(await l.acquire({ timeout: 5000 })).toBe(true);
+    expect(l.ownerDied).toBe(true);
+    l.release();
+    py.kill('SIGKILL');
+    await done;
+  });
+});
