@@ -212,7 +212,7 @@ print('zombie', holder.pid, open('/proc/%d/stat' % holder.pid).read().rsplit(')'
 time.sleep(30)
 `, process.execPath, l.name!, (await import('./helpers/child.js')).packageRoot]);
     const done = collect(py);
-    const line = await waitForLine(py, /^zombie/);
+    const line = await waitForLine(py, /^zombie \d+ [A-Za-z]$/);
     expect(line.trim().split(/\s+/)[2], line).toBe('Z');
     expect(await l.acquire({ timeout: 5000 })).toBe(true);
     expect(l.ownerDied).toBe(true);
