@@ -221,3 +221,37 @@ time.sleep(30)
     await done;
   });
 });
+
+describe('Lock under contention when a holder is killed', () => {
+  it('the survivors finish their work, and exactly one of them is told', async () => {
+    const l = keep(new Lock());
+    const shm = keep(SharedMemory.create({ size: 16 }));
+    // [0] increments done  [1] owner-died reports
+    const worker = `
+      import { Lock, SharedMemory } from 'osipc';
+      const l = Lock.open(process.argv[2]);
+      const s = SharedMemory.open(process.argv[3]);
+      const v = new Int32Array(s.buffer);
+      const victim = process.argv[4] === 'victim';
+      for (let i = 0; i < (victim ? 1e9 : 200); i++) {
+        await l.acquire();
+        if (l.ownerDied) Atomics.add(v, 1, 1);
+        if (victim && i === 20) { console.log('holding'); await new Promise(() => {}); }
+        Atomics.add(v, 0, 1);
+        await new Promise((r) => setImmediate(r));
+        l.release();
+      }
+      l.close(); s.close();`;
+    const victim = spawnNode(worker, [l.name!, shm.name, 'victim']);
+    const victimDone = collect(victim);
+    const others = [1, 2].map(() => collect(spawnNode(worker, [l.name!, shm.name, 'survivor']), 60_000));
+    await waitForLine(victim, /holding/);
+    victim.kill('SIGKILL');
+    await victimDone;
+    for (const r of await Promise.all(others)) expect(r.stderr).toBe('');
+    const v = new Int32Array(shm.buffer);
+    expect(v[0]).toBe(20 + 400);
+    expect(v[1]).toBe(1);
+    expect(l.locked()).toBe(false);
+  });
+});
