@@ -255,3 +255,21 @@ describe('Lock under contention when a holder is killed', () => {
     expect(l.locked()).toBe(false);
   });
 });
+
+describe('RLock owned by the whole process', () => {
+  it('a second acquire that was already waiting goes in once this process holds it', async () => {
+    const l = keep(new RLock());
+    const { child, done } = holder('RLock', l.name!);
+    await waitForLine(child, /held/);
+    const first = l.acquire({ timeout: 20_000 });
+    const second = l.acquire({ timeout: 20_000 });
+    child.kill('SIGKILL');
+    expect(await first).toBe(true);
+    expect(await second).toBe(true);
+    expect(l.count).toBe(2);
+    l.release();
+    l.release();
+    expect(l.locked()).toBe(false);
+    await done;
+  });
+});

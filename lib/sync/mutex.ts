@@ -20,7 +20,8 @@ import { rangeError, typeError, validateInteger, validateWaitOptions } from '../
 export const MUTEX_BYTES = 16;
 
 export type TryLockResult = 'acquired' | 'owner-died' | 'busy';
-export type LockResult = 'acquired' | 'owner-died' | 'timed-out';
+/** 'reentered': only for a mutex made with `reentrant` (RLock): this process already held it. */
+export type LockResult = 'acquired' | 'owner-died' | 'timed-out' | 'reentered';
 
 const STATE = 0;
 const REC_PID = 1;
@@ -60,6 +61,7 @@ export class SharedMutex {
   #abort: AbortController | null = null;
   #closed = false;
   readonly #what: string;
+  readonly #reentrant: boolean;
   #published = false;
   // Liveness watch: the owner pid seen last, since when, and a suspicion
   // (the state word seen with a start-time mismatch on the previous look).
@@ -67,9 +69,14 @@ export class SharedMutex {
   #watchSince = 0;
   #suspect = 0;
 
-  /** `what` names the lock in errors ('Lock', 'RLock', ...). */
-  constructor(buffer: ArrayBuffer, byteOffset: number, what = 'lock') {
+  /**
+   * `what` names the lock in errors ('Lock', 'RLock', ...). `reentrant`: a
+   * waiting lock() resolves 'reentered' as soon as this process holds the
+   * mutex (RLock: the owner is the whole process, not one async task).
+   */
+  constructor(buffer: ArrayBuffer, byteOffset: number, what = 'lock', options?: { reentrant?: boolean }) {
     this.#what = what;
+    this.#reentrant = options?.reentrant === true;
     const off = checkPlacement(buffer, byteOffset, MUTEX_BYTES);
     this.#w = new Int32Array(buffer, off, 4);
     const start = ownStartTime();
@@ -254,8 +261,9 @@ export class SharedMutex {
 
   // One step of a contended acquire: the outcome, or the state value to sleep
   // on (WAITERS set, so the holder's unlock wakes a sleeper).
-  #attempt(): 'acquired' | 'owner-died' | number {
+  #attempt(): 'acquired' | 'owner-died' | 'reentered' | number {
     const w = this.#w;
+    if (this.#reentrant && this.heldByMe) return 'reentered';
     for (;;) {
       const v = Atomics.load(w, STATE);
       if (v === 0) {
@@ -332,7 +340,7 @@ export class SharedMutex {
     this.#pumping = true;
     try {
       while (this.#queue.length > 0 && !this.#closed) {
-        let r: 'acquired' | 'owner-died' | number;
+        let r: 'acquired' | 'owner-died' | 'reentered' | number;
         try {
           r = this.#attempt();
         } catch (err) {
