@@ -33,3 +33,30 @@ await sleeper.start();
 console.log(`  ${sleeper.name} (pid ${sleeper.pid}) alive: ${sleeper.isAlive()}; join({ timeout: 100 }) -> ${await sleeper.join({ timeout: 100 })}`);
 sleeper.kill();
 console.log(`  after kill(): exitCode ${await sleeper.join()} (minus SIGKILL), alive: ${sleeper.isAlive()}`);
+
+console.log('\n== Value and Lock: shared memory that two processes change at once');
+const { Value, Lock, MessageQueue } = await import('osipc');
+const balance = new Value('i', 0);
+const lock = new Lock();
+const depositors = [1, 2].map((n) => new Process({
+  module: worker, fn: 'deposit', args: [balance, lock, 20_000], name: `depositor-${n}`,
+}));
+for (const p of depositors) await p.start();
+for (const p of depositors) await p.join();
+console.log(`  two processes each did 20000 atomic add(1) and 20000 locked += 1: balance ${balance.value} (exactly 80000)`);
+balance.close();
+lock.close();
+
+if (process.platform === 'linux') {
+  console.log('\n== MessageQueue: a POSIX message queue, highest priority first');
+  const mq = MessageQueue.create({ maxMessages: 10, messageSize: 128 });
+  const announcer = new Process({ module: worker, fn: 'announce', args: [mq, 3] });
+  await announcer.start();
+  await announcer.join();
+  for (let i = 0; i < 3; i++) {
+    const { data, priority } = await mq.receive();
+    console.log(`  priority ${priority}: ${data.toString()}`);
+  }
+  mq.close();
+}
+console.log('\nDone: every object above was unlinked by its creator.');
