@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { SharedMemory } from 'osipc';
 import { collect, runNode, spawnNode, testName, waitForLine } from './helpers/child.js';
-import { until } from './helpers/procs.js';
+import { until } from './helpers/procfs.js';
 
 const shmPath = (name: string): string => `/dev/shm${name}`;
 

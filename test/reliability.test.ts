@@ -11,7 +11,7 @@ import { readdirSync } from 'node:fs';
 import { SharedMemory, futex } from 'osipc';
 import { packageRoot, testName, waitForLine } from './helpers/child.js';
 import { openFds } from './helpers/leaks.js';
-import { trackers, until } from './helpers/procs.js';
+import { trackers, until } from './helpers/procfs.js';
 
 const SECONDS = Number(process.env.RELIABILITY_SECONDS ?? 15);
 const WORKERS = Number(process.env.RELIABILITY_WORKERS ?? 4);

@@ -5,7 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { SharedMemory } from 'osipc';
 import { collect, packageRoot, spawnNode, testName, waitForLine } from './helpers/child.js';
-import { notRunning, procInfo, trackers, until } from './helpers/procs.js';
+import { notRunning, procInfo, trackers, until } from './helpers/procfs.js';
 
 const shmPath = (name: string): string => `/dev/shm${name}`;
 

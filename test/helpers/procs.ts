@@ -1,61 +1,92 @@
-// Processes seen through /proc: the SIGKILL trackers and process states, for
-// tests that check nothing is left running and nothing is left a zombie.
-import { readdirSync, readFileSync } from 'node:fs';
+// Real child processes for the cross-process tests: node fixtures, C peers
+// compiled on the spot, Python peers. Nothing here mocks the OS.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 
-export interface ProcInfo {
-  pid: number;
-  ppid: number;
-  sid: number;
-  /** R, S, D, Z (zombie), T, ... */
-  state: string;
-  cmdline: string;
+export const fixture = (name: string): string => fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
+
+export interface Child {
+  proc: ChildProcess;
+  /** The next stdout line parsed as JSON (rejects if the child exits first). */
+  next(): Promise<unknown>;
+  /** Resolves with the exit code once the child has exited; stderr is kept for messages. */
+  exit(): Promise<number | null>;
+  stderr(): string;
 }
 
-export function procInfo(pid: number): ProcInfo | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name is in parentheses and may hold spaces: split after it.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    let cmdline = '';
+export function start(cmd: string, args: string[]): Child {
+  const proc = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (d) => { err += d; });
+  const queue: string[] = [];
+  const wanted: { resolve: (v: unknown) => void; reject: (e: Error) => void }[] = [];
+  let ended = false;
+  createInterface({ input: proc.stdout! }).on('line', (line) => {
+    const w = wanted.shift();
+    if (w) w.resolve(JSON.parse(line));
+    else queue.push(line);
+  }).on('close', () => {
+    ended = true;
+    for (const w of wanted.splice(0)) w.reject(new Error(`child ended early: ${err}`));
+  });
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return {
+    proc,
+    next: () => {
+      const line = queue.shift();
+      if (line !== undefined) return Promise.resolve(JSON.parse(line));
+      if (ended) return Promise.reject(new Error(`child ended early: ${err}`));
+      return new Promise((resolve, reject) => wanted.push({ resolve, reject }));
+    },
+    exit: () => exited,
+    stderr: () => err,
+  };
+}
+
+/** Starts `node test/fixtures/<name> ...args`. */
+export function startFixture(name: string, args: (string | number)[]): Child {
+  return start(process.execPath, [fixture(name), ...args.map(String)]);
+}
+
+/** Runs a command to its end; rejects with its stderr on a non-zero exit. */
+export function runToEnd(cmd: string, args: (string | number)[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(cmd, args.map(String), { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    proc.stdout.on('data', (d) => { out += d; });
+    proc.stderr.on('data', (d) => { err += d; });
+    proc.on('error', reject);
+    proc.on('close', (code) => {
+      if (code === 0) resolve(out);
+      else reject(new Error(`${basename(cmd)} exited with ${code}: ${err}`));
+    });
+  });
+}
+
+let ccChecked: boolean | undefined;
+/** Compiles test/fixtures/peers/<file>.c into a temp dir; null (and why) when there is no compiler. */
+export function compilePeer(file: string, libs: string[] = []): { exe: string | null; why?: string } {
+  if (ccChecked === undefined) {
+    try { execFileSync('cc', ['--version'], { stdio: 'ignore' }); ccChecked = true; } catch { ccChecked = false; }
+  }
+  if (!ccChecked) return { exe: null, why: 'no C compiler (cc) on this machine' };
+  const exe = join(mkdtempSync(join(tmpdir(), 'osipc-cc-')), file);
+  execFileSync('cc', ['-O2', '-o', exe, fixture(`peers/${file}.c`), ...libs], { stdio: 'pipe' });
+  return { exe };
+}
+
+/** A python3 that can `import module`, or null. */
+export function pythonWith(candidates: string[], module: string): string | null {
+  for (const py of candidates) {
     try {
-      cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
-    } catch { /* zombies have none */ }
-    return { pid, state: rest[0]!, ppid: Number(rest[1]), sid: Number(rest[3]), cmdline };
-  } catch {
-    return null;
+      execFileSync(py, ['-c', `import ${module}`], { stdio: 'ignore' });
+      return py;
+    } catch { /* next */ }
   }
-}
-
-export function allProcs(): ProcInfo[] {
-  const out: ProcInfo[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const p = procInfo(Number(entry));
-    if (p) out.push(p);
-  }
-  return out;
-}
-
-/** Live (not zombie) tracker processes, optionally only the one for `ownerPid`. */
-export function trackers(ownerPid?: number): ProcInfo[] {
-  return allProcs().filter((p) => p.state !== 'Z' && (ownerPid === undefined
-    ? /^osipc-tracker \d+$/.test(p.cmdline)
-    : p.cmdline === `osipc-tracker ${ownerPid}`));
-}
-
-/** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then returns the last value). */
-export async function until<T>(fn: () => T, timeoutMs = 10_000, stepMs = 5): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let v = fn();
-  while (!v && Date.now() < end) {
-    await new Promise((r) => setTimeout(r, stepMs));
-    v = fn();
-  }
-  return v;
-}
-
-/** True when the pid is gone or a zombie: it runs no more. */
-export function notRunning(pid: number): boolean {
-  const p = procInfo(pid);
-  return p === null || p.state === 'Z';
+  return null;
 }
