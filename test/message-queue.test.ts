@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { ClosedError, MessageQueue, MQ_PRIO_MAX, kTransfer } from 'osipc';
 import { packHandles, unpackHandles } from '../dist/transfer.js';
 import { openFds } from './helpers/leaks.js';
-import { compilePeer, pythonWith, runToEnd, startFixture } from './helpers/procfs.js';
+import { compilePeer, pythonWith, runToEnd, startFixture } from './helpers/procs.js';
 
 const linux = process.platform === 'linux';
 let counter = 0;
