@@ -29,7 +29,7 @@ const binding = native as {
 /**
  * What kind of object it is, which says how the tracker removes it by name:
  * shm (shm_unlink), sem (sem_unlink), mq (mq_unlink), sysvmq (msgctl IPC_RMID;
- * the name is the queue id in decimal). See lib/tracker-kinds.ts.
+ * the name is `0x<key>/<id>`, removed only while queue <id> still has that key). See lib/tracker-kinds.ts.
  */
 export type OwnedKind = 'shm' | 'sem' | 'mq' | 'sysvmq';
 

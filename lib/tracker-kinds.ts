@@ -5,14 +5,34 @@ import { native } from './binding.js';
 import { notSupported } from './errors.js';
 import type { OwnedKind } from './ownership.js';
 
-type NativeRemove = (arg: string | number) => void;
+type Native = Record<string, ((...args: unknown[]) => unknown) | undefined>;
 
-/** kind -> [native function, how the name becomes its argument]. */
-const REMOVERS: Record<OwnedKind, [fn: string, arg: (name: string) => string | number]> = {
-  shm: ['shmUnlink', String],          // shm_unlink(name)
-  sem: ['semUnlink', String],          // sem_unlink(name)
-  mq: ['mqUnlink', String],            // mq_unlink(name)
-  sysvmq: ['sysvRemove', Number],      // msgctl(id, IPC_RMID); the name is the msqid
+function call(fn: string, ...args: unknown[]): unknown {
+  const f = (native as Native)[fn];
+  if (typeof f !== 'function') throw notSupported(fn, 'this build of osipc cannot remove that kind of object');
+  return f(...args);
+}
+
+/**
+ * A System V queue is named `0x<key>/<id>`: it is removed only while queue
+ * <id> still has that key (ids are reused once a queue is gone).
+ */
+function removeSysvQueue(name: string): void {
+  const m = /^0x([0-9a-f]{1,8})\/(\d+)$/i.exec(name);
+  if (!m) throw Object.assign(new Error(`not a System V queue name: ${name}`), { code: 'EINVAL' });
+  const key = parseInt(m[1]!, 16) | 0;
+  const id = Number(m[2]);
+  const stat = call('sysvStat', id) as { key: number };
+  if ((stat.key | 0) !== key) throw Object.assign(new Error(`queue ${id} is not ${name} any more`), { code: 'ENOENT' });
+  call('sysvRemove', id);
+}
+
+/** kind -> how an object of that kind is removed by name. One line per kind. */
+const REMOVERS: Record<OwnedKind, [fn: string, remove: (name: string) => void]> = {
+  shm: ['shmUnlink', (name) => call('shmUnlink', name)],     // shm_unlink(name)
+  sem: ['semUnlink', (name) => call('semUnlink', name)],     // sem_unlink(name)
+  mq: ['mqUnlink', (name) => call('mqUnlink', name)],        // mq_unlink(name)
+  sysvmq: ['sysvRemove', removeSysvQueue],                   // msgctl(id, IPC_RMID)
 };
 
 export const OWNED_KINDS = Object.keys(REMOVERS) as OwnedKind[];
@@ -23,13 +43,10 @@ export function isOwnedKind(kind: string): kind is OwnedKind {
 
 /** True when this build has the native call that removes `kind`. */
 export function canRemove(kind: OwnedKind): boolean {
-  return typeof (native as Record<string, unknown>)[REMOVERS[kind][0]] === 'function';
+  return typeof (native as Native)[REMOVERS[kind][0]] === 'function';
 }
 
 /** Removes the object; throws the system error (ENOENT when it is already gone). */
 export function removeOwned(kind: OwnedKind, name: string): void {
-  const [fn, arg] = REMOVERS[kind];
-  const remove = (native as Record<string, unknown>)[fn] as NativeRemove | undefined;
-  if (typeof remove !== 'function') throw notSupported(fn, `this build of osipc cannot remove ${kind} objects`);
-  remove(arg(name));
+  REMOVERS[kind][1](name);
 }

@@ -16,6 +16,12 @@
 #include <atomic>
 #include <mutex>
 
+#ifdef __linux__
+#define OSIPC_IPC_KEY __key
+#else
+#define OSIPC_IPC_KEY _key
+#endif
+
 namespace osipc {
 namespace sys {
 namespace {
@@ -47,6 +53,26 @@ Slot* SlotAt(int n) {
   return c == nullptr ? nullptr : &c->slots[n % kChunkSlots];
 }
 
+// A System V queue is named "0x<key>/<id>": remove queue <id> only while it
+// still has that key (ids are reused). Async-signal-safe: parsing and syscalls.
+void RemoveSysvQueue(const char* name) {
+  if (name[0] != '0' || (name[1] != 'x' && name[1] != 'X')) return;
+  unsigned key = 0;
+  const char* p = name + 2;
+  for (; *p != '/'; p++) {
+    int d = (*p >= '0' && *p <= '9') ? *p - '0' : (*p >= 'a' && *p <= 'f') ? *p - 'a' + 10
+          : (*p >= 'A' && *p <= 'F') ? *p - 'A' + 10 : -1;
+    if (d < 0) return;
+    key = key * 16 + static_cast<unsigned>(d);
+  }
+  int id = 0;
+  for (p++; *p >= '0' && *p <= '9'; p++) id = id * 10 + (*p - '0');
+  if (*p != '\0' || p[-1] == '/') return;
+  struct msqid_ds ds;
+  if (msgctl(id, IPC_STAT, &ds) < 0 || static_cast<unsigned>(ds.msg_perm.OSIPC_IPC_KEY) != key) return;
+  msgctl(id, IPC_RMID, nullptr);
+}
+
 // Async-signal-safe: syscalls only (shm_unlink and sem_unlink are unlink(2) of
 // a path built on the stack; mq_unlink and msgctl are syscalls).
 void UnlinkOwned() {
@@ -59,12 +85,7 @@ void UnlinkOwned() {
 #ifdef __linux__
         case kOwnedMq: mq_unlink(s.name); break;
 #endif
-        case kOwnedSysvMq: {
-          int id = 0;
-          for (const char* p = s.name; *p >= '0' && *p <= '9'; p++) id = id * 10 + (*p - '0');
-          msgctl(id, IPC_RMID, nullptr);
-          break;
-        }
+        case kOwnedSysvMq: RemoveSysvQueue(s.name); break;
         default: break;
       }
     }
