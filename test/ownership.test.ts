@@ -3,10 +3,10 @@
 // does; an opener never unlinks; `keep` leaves the object. The tracker tests
 // are in test/tracker.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync } from 'node:fs';
-import { SharedMemory } from 'osipc';
-import { collect, runNode, spawnNode, testName, waitForLine } from './helpers/child.js';
-import { until } from './helpers/procfs.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { MessageQueue, SharedMemory } from 'osipc';
+import { collect, runNode, spawnNode, testName } from './helpers/child.js';
+import { lineReader, until } from './helpers/procfs.js';
 
 const shmPath = (name: string): string => `/dev/shm${name}`;
 
@@ -56,7 +56,8 @@ describe('ownership: the creator unlinks', () => {
     it(`on ${signal} with no handler, then dies of ${signal} as it would have`, async () => {
       const child = spawnNode(`${prelude} setInterval(() => {}, 1000);`);
       const result = collect(child);
-      const name = /name (\S+)/.exec(await waitForLine(child, /^name /))![1]!;
+      const line = lineReader(child);
+      const name = /name (\S+)/.exec(await line(/^name /))![1]!;
       expect(existsSync(shmPath(name))).toBe(true);
       child.kill(signal);
       const r = await result;
@@ -65,6 +66,30 @@ describe('ownership: the creator unlinks', () => {
       expect(existsSync(shmPath(name))).toBe(false);
     });
   }
+
+  it('on SIGTERM, removes every kind (semaphores, POSIX and System V queues too) from the signal handler', async () => {
+    const child = spawnNode(`
+      process.env.OSIPC_TRACKER = '0';
+      const { SharedMemory, NamedSemaphore, MessageQueue, SysVMessageQueue } = await import('osipc');
+      const made = {
+        shm: SharedMemory.create({ size: 64 }).name,
+        sem: NamedSemaphore.create({ value: 0 }).name,
+        mq: MessageQueue.create({ maxMessages: 2, messageSize: 16 }).name,
+        sysv: SysVMessageQueue.create().id,
+      };
+      console.log('made', JSON.stringify(made));
+      for (;;);`);
+    const result = collect(child);
+    const line = lineReader(child);
+    const made = JSON.parse((await line(/^made /)).slice(5)) as { shm: string; sem: string; mq: string; sysv: number };
+    await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    expect((await result).signal).toBe('SIGTERM');
+    expect(existsSync(shmPath(made.shm))).toBe(false);
+    expect(existsSync(`/dev/shm/sem.${made.sem.slice(1)}`)).toBe(false);
+    expect(() => MessageQueue.open(made.mq)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(readFileSync('/proc/sysvipc/msg', 'utf8')).not.toMatch(new RegExp(`^\\s*\\S+\\s+${made.sysv}\\s`, 'm'));
+  });
 
   it('leaves a signal to the user\'s handler: nothing is unlinked until the handler exits', async () => {
     const child = spawnNode(`${prelude}
@@ -77,9 +102,10 @@ describe('ownership: the creator unlinks', () => {
       console.log('ready');
       setInterval(() => {}, 1000);`);
     const result = collect(child);
-    await waitForLine(child, /^ready/);
+    const line = lineReader(child);
+    await line(/^ready/);
     child.kill('SIGINT');
-    expect(await waitForLine(child, /^handled 1/)).toBe('handled 1 true');
+    expect(await line(/^handled 1/)).toBe('handled 1 true');
     child.kill('SIGINT');
     const r = await result;
     expect(r.code).toBe(5);
@@ -96,9 +122,10 @@ describe('ownership: the creator unlinks', () => {
       console.log('name', s.name);
       setInterval(() => {}, 1000);`);
     const result = collect(child);
-    const name = /name (\S+)/.exec(await waitForLine(child, /^name /))![1]!;
+    const line = lineReader(child);
+    const name = /name (\S+)/.exec(await line(/^name /))![1]!;
     child.kill('SIGTERM');
-    await waitForLine(child, /^once/);
+    await line(/^once/);
     // The user's handler took the first one: still alive, still there.
     expect(existsSync(shmPath(name))).toBe(true);
     child.kill('SIGTERM');
@@ -114,11 +141,11 @@ describe('ownership: the creator unlinks', () => {
     it(`on SIGTERM while ${what}, dying of it at once (no JS listener could have run)`, async () => {
       const child = spawnNode(`${prelude}
         const { futex } = await import('osipc');
-        console.log('blocking');
+        console.log('blocking', s.name);
         ${block}`);
       const result = collect(child);
-      const name = /name (\S+)/.exec(await waitForLine(child, /^name /))![1]!;
-      await waitForLine(child, /^blocking/);
+      const line = lineReader(child);
+      const name = (await line(/^blocking /)).split(' ')[1]!;
       await new Promise((r) => setTimeout(r, 50));
       child.kill('SIGTERM');
       const r = await result;
@@ -139,13 +166,14 @@ describe('ownership: the creator unlinks', () => {
       });
       setInterval(() => {}, 1000);`);
     const result = collect(child);
-    const name = /name (\S+)/.exec(await waitForLine(child, /^name /))![1]!;
-    expect(await waitForLine(child, /^listeners/)).toBe('listeners 0,0,0');
+    const line = lineReader(child);
+    const name = /name (\S+)/.exec(await line(/^name /))![1]!;
+    expect(await line(/^listeners/)).toBe('listeners 0,0,0');
     child.kill('SIGINT');
-    await waitForLine(child, /^mine/);
+    await line(/^mine/);
     expect(existsSync(shmPath(name))).toBe(true);
     child.stdin!.write('x');
-    await waitForLine(child, /^removed/);
+    await line(/^removed/);
     child.kill('SIGINT');
     const r = await result;
     expect(r.signal).toBe('SIGINT');
@@ -181,7 +209,7 @@ describe('ownership: openers and keep', () => {
     try {
       for (const end of ['s.close();', 'process.exit(0);', 'throw new Error("x");', 'process.kill(process.pid, "SIGTERM");']) {
         const r = await runNode(`
-          import { SharedMemory } from 'osipc';
+          import { MessageQueue, SharedMemory } from 'osipc';
           const s = SharedMemory.open(process.argv[2]);
           ${end}`, [owner.name]);
         expect(r.stderr).not.toContain('ENOENT');
@@ -196,12 +224,13 @@ describe('ownership: openers and keep', () => {
     const name = testName('k');
     kept.push(name);
     const child = spawnNode(`
-      import { SharedMemory } from 'osipc';
+      import { MessageQueue, SharedMemory } from 'osipc';
       const s = SharedMemory.create({ name: process.argv[2], size: 64, keep: true });
       console.log('made', s.owner);
       setInterval(() => {}, 1000);`, [name]);
     const result = collect(child);
-    expect(await waitForLine(child, /^made/)).toBe('made false');
+    const line = lineReader(child);
+    expect(await line(/^made/)).toBe('made false');
     child.kill('SIGKILL');
     await result;
     // Give a tracker, if one were wrongly told, the time to act.
@@ -213,13 +242,14 @@ describe('ownership: openers and keep', () => {
     const name = testName('re');
     kept.push(name);
     const child = spawnNode(`
-      import { SharedMemory } from 'osipc';
+      import { MessageQueue, SharedMemory } from 'osipc';
       const s = SharedMemory.create({ name: process.argv[2], size: 64 });
       s.unlink();
       console.log('unlinked', s.owner);
       setInterval(() => {}, 1000);`, [name]);
     const result = collect(child);
-    expect(await waitForLine(child, /^unlinked/)).toBe('unlinked false');
+    const line = lineReader(child);
+    expect(await line(/^unlinked/)).toBe('unlinked false');
     const other = SharedMemory.create({ name, size: 64, keep: true });
     other.close();
     child.kill('SIGKILL');

@@ -1,13 +1,27 @@
 // The SIGKILL tracker: an owner killed by SIGKILL (which no handler sees) still
 // has its objects removed, within a second, by the tracker reading EOF.
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { SharedMemory } from 'osipc';
+import { MessageQueue, SharedMemory } from 'osipc';
 import { collect, packageRoot, spawnNode, testName, waitForLine } from './helpers/child.js';
 import { notRunning, procInfo, trackers, until } from './helpers/procfs.js';
 
 const shmPath = (name: string): string => `/dev/shm${name}`;
+
+function mqExists(name: string): boolean {
+  try {
+    MessageQueue.open(name).close();
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+function sysvQueueIds(): number[] {
+  return readFileSync('/proc/sysvipc/msg', 'utf8').trim().split('\n').slice(1).map((l) => Number(l.trim().split(/\s+/)[1]));
+}
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -41,7 +55,7 @@ async function killAndTime(child: ChildProcess, paths: string[]): Promise<number
 describe('tracker', () => {
   it('removes the objects of an owner killed by SIGKILL within 1 s, then exits', async () => {
     const child = owner(`
-      import { SharedMemory } from 'osipc';
+      import { MessageQueue, SharedMemory } from 'osipc';
       const made = [1, 2, 3].map(() => SharedMemory.create({ size: 4096 }));
       console.log('names', made.map((s) => s.name).join(' '));
       setInterval(() => {}, 1000);`);
@@ -55,9 +69,37 @@ describe('tracker', () => {
     expect(await until(() => notRunning(tracker))).toBe(true);
   });
 
+  it('removes every kind it knows: shared memory, named semaphores, POSIX and System V queues', async () => {
+    const child = owner(`
+      import { SharedMemory, NamedSemaphore, MessageQueue, SysVMessageQueue } from 'osipc';
+      const shm = SharedMemory.create({ size: 64 });
+      const sem = NamedSemaphore.create({ value: 0 });
+      const mq = MessageQueue.create({ maxMessages: 2, messageSize: 16 });
+      const sysv = SysVMessageQueue.create();
+      console.log('made', JSON.stringify({ shm: shm.name, sem: sem.name, mq: mq.name, sysv: sysv.id }));
+      setInterval(() => {}, 1000);`);
+    const made = JSON.parse((await waitForLine(child, /^made /)).slice(5)) as { shm: string; sem: string; mq: string; sysv: number };
+    await trackerOf(child.pid!);
+    const present = (): boolean[] => [
+      existsSync(shmPath(made.shm)),
+      existsSync(`/dev/shm/sem.${made.sem.slice(1)}`),
+      mqExists(made.mq),
+      sysvQueueIds().includes(made.sysv),
+    ];
+    expect(present()).toEqual([true, true, true, true]);
+    const result = collect(child);
+    const t0 = performance.now();
+    child.kill('SIGKILL');
+    expect(await until(() => present().every((p) => !p), 10_000, 2)).toBe(true);
+    const ms = performance.now() - t0;
+    console.log(`tracker cleanup of 4 kinds after SIGKILL: ${ms.toFixed(1)} ms`);
+    expect(ms).toBeLessThan(1000);
+    await result;
+  });
+
   it('removes objects even when the owner dies before its tracker has started', async () => {
     const child = owner(`
-      import { SharedMemory } from 'osipc';
+      import { MessageQueue, SharedMemory } from 'osipc';
       const s = SharedMemory.create({ size: 64 });
       console.log('name', s.name);
       process.kill(process.pid, 'SIGKILL');`);
@@ -70,7 +112,7 @@ describe('tracker', () => {
   it('does not remove what the owner released: closed, unlinked early, or kept', async () => {
     const reused = testName('r');
     const child = owner(`
-      import { SharedMemory } from 'osipc';
+      import { MessageQueue, SharedMemory } from 'osipc';
       const closed = SharedMemory.create({ size: 64 }); closed.close();
       const early = SharedMemory.create({ name: process.argv[2], size: 64 }); early.unlink();
       const live = SharedMemory.create({ size: 64 });
@@ -92,7 +134,7 @@ describe('tracker', () => {
   it('carries names with spaces, newlines and percent signs intact', async () => {
     const odd = `/osipc-${process.pid}-odd name\nwith %20 and 100%`;
     const child = owner(`
-      import { SharedMemory } from 'osipc';
+      import { MessageQueue, SharedMemory } from 'osipc';
       const s = SharedMemory.create({ name: JSON.parse(process.argv[2]), size: 64 });
       console.log('made');
       setInterval(() => {}, 1000);`, [JSON.stringify(odd)]);
@@ -103,7 +145,7 @@ describe('tracker', () => {
 
   it('keeps up with thousands of objects made before it has started', async () => {
     const child = owner(`
-      import { SharedMemory } from 'osipc';
+      import { MessageQueue, SharedMemory } from 'osipc';
       const made = [];
       for (let i = 0; i < 1500; i++) made.push(SharedMemory.create({ name: '/osipc-' + process.pid + '-many' + i, size: 1 }));
       console.log('made', made.length);
@@ -118,7 +160,7 @@ describe('tracker', () => {
 
   it('is started again, and told everything, when it is killed', async () => {
     const child = owner(`
-      import { SharedMemory } from 'osipc';
+      import { MessageQueue, SharedMemory } from 'osipc';
       const a = SharedMemory.create({ size: 64 });
       console.log('a', a.name);
       process.stdin.once('data', () => {
@@ -141,7 +183,7 @@ describe('tracker', () => {
   it('is not reached by signals to the owner\'s process group', async () => {
     // The owner leads a process group of its own, as a shell job would.
     const child = spawn(process.execPath, ['--input-type=module', '-e', `
-      import { SharedMemory } from 'osipc';
+      import { MessageQueue, SharedMemory } from 'osipc';
       const s = SharedMemory.create({ size: 64 });
       process.on('SIGINT', () => console.log('sigint'));
       process.on('SIGTERM', () => console.log('sigterm'));
@@ -163,7 +205,7 @@ describe('tracker', () => {
     const keep = SharedMemory.create({ size: 64 });
     try {
       const child = owner(`
-        import { SharedMemory } from 'osipc';
+        import { MessageQueue, SharedMemory } from 'osipc';
         const o = SharedMemory.open(process.argv[2]);
         console.log('opened');
         setTimeout(() => {

@@ -59,3 +59,35 @@ export function notRunning(pid: number): boolean {
   const p = procInfo(pid);
   return p === null || p.state === 'Z';
 }
+
+/**
+ * Every line a child prints, kept from the start, so that lines printed
+ * together can be awaited one after the other without losing any.
+ */
+export function lineReader(child: import('node:child_process').ChildProcess): (re: RegExp, timeoutMs?: number) => Promise<string> {
+  const seen: string[] = [];
+  let partial = '';
+  let wake: (() => void) | null = null;
+  child.stdout!.on('data', (d: Buffer | string) => {
+    const parts = (partial + d.toString('utf8')).split('\n');
+    partial = parts.pop()!;
+    seen.push(...parts);
+    wake?.();
+  });
+  let next = 0;
+  return async (re, timeoutMs = 30_000) => {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      while (next < seen.length) {
+        const line = seen[next++]!;
+        if (re.test(line)) return line;
+      }
+      if (Date.now() > end) throw new Error(`no line matching ${re} within ${timeoutMs} ms; got: ${seen.join('\n')}`);
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 50);
+      });
+      wake = null;
+    }
+  };
+}
