@@ -20,7 +20,12 @@ const kinds: {
   exportName: string;
   create(name: string, mode?: number): Closable;
   open: string;
+  /** The call that refuses: create (EEXIST) and open (ENOENT). */
   syscall: string;
+  /** The call that refuses another user, when it is not `syscall`. */
+  refusedBy?: string;
+  /** A name (or key) nothing has. */
+  absent?: () => string;
   /** The object as a file, where the OS shows it as one. */
   file?: (name: string) => string;
 }[] = [
@@ -44,7 +49,43 @@ const kinds: {
     open: 'osipc.MessageQueue.open(name)',
     syscall: 'mq_open',
   },
+  {
+    // Keyed, not named: the "name" here is the key in decimal.
+    exportName: 'SysVMessageQueue',
+    create: (name, mode) => {
+      const key = Number(name);
+      const q = (osipc as any).SysVMessageQueue.create({ key: Number.isInteger(key) ? key : keyFor(name), mode });
+      return { close: () => q.close(), name: String(q.key) };
+    },
+    // msgget(key, 0) asks for no access, so the kernel checks it at msgsnd/msgrcv.
+    open: '(() => { const q = osipc.SysVMessageQueue.open(Number(name)); q.sendSync(Buffer.from("x"), { timeout: 0 }); return q; })()',
+    syscall: 'msgget',
+    refusedBy: 'msgsnd',
+    absent: () => String(keyFor(testName('absent'))),
+  },
+  // Layer 2 objects live in shared memory created 0600 by default.
+  ...['Lock', 'Event', 'Semaphore'].map((exportName) => ({
+    exportName,
+    create: (name: string) => new (osipc as any)[exportName](...(exportName === 'Semaphore' ? [1, { name }] : [{ name }])),
+    open: `osipc.${exportName}.open(name)`,
+    syscall: 'shm_open',
+    file: (name: string) => `/dev/shm${name}`,
+  })),
+  {
+    exportName: 'Value',
+    create: (name) => new (osipc as any).Value('i', 7, { name }),
+    open: 'osipc.Value.open(name)',
+    syscall: 'shm_open',
+    file: (name) => `/dev/shm${name}`,
+  },
 ];
+
+/** A System V key of our own, from a test name (never IPC_PRIVATE). */
+function keyFor(name: string): number {
+  let h = 0x811c9dc5;
+  for (const c of name) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193);
+  return (h & 0x7ffffffe) | 1;
+}
 const present = kinds.filter((k) => typeof (osipc as Record<string, unknown>)[k.exportName] === 'function');
 
 const made: Closable[] = [];
@@ -78,7 +119,7 @@ async function openAsNobody(expr: string, name: string): Promise<string> {
 describe.each(present.map((k) => [k.exportName, k] as const))('%s is secure by default', (_, k) => {
   it.skipIf(!isRoot)('refuses another user with EACCES at the default mode 0600', async () => {
     const o = create(k);
-    expect(await openAsNobody(k.open, o.name)).toBe(`EACCES ${k.syscall}`);
+    expect(await openAsNobody(k.open, o.name)).toBe(`EACCES ${k.refusedBy ?? k.syscall}`);
   });
 
   it('creates with mode 0600 (the umask does not apply) and refuses a taken name with EEXIST', () => {
@@ -95,7 +136,7 @@ describe.each(present.map((k) => [k.exportName, k] as const))('%s is secure by d
   });
 
   it('open never creates: ENOENT, and nothing appears', async () => {
-    const name = testName('absent');
+    const name = k.absent?.() ?? testName('absent');
     const r = await runNode(`
       import * as osipc from 'osipc';
       const name = process.argv[2];
