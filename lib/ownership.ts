@@ -48,8 +48,14 @@ const owned = new Map<Ownership, number>();
 // A fork() child (its pid differs) shares this module's state but must
 // neither install handlers nor start a tracker: it leaves with _exit.
 const startPid = process.pid;
-const tracker = new TrackerLink(() => [...owned.keys()].map(({ kind, name }) => ({ kind, name })),
-  (fd) => binding.ownedSetTrackerFd(fd));
+// A tracker started again is told everything owned, and everything announced.
+const tracker = new TrackerLink(() => [
+  ...[...owned.keys()].map(({ kind, name }) => ({ kind, name })),
+  ...[...announced].flatMap(([key, slots]) => slots.map(() => {
+    const space = key.indexOf(' ');
+    return { kind: key.slice(0, space), name: key.slice(space + 1) };
+  })),
+], (fd) => binding.ownedSetTrackerFd(fd));
 let exitHooked = false;
 
 /** The signals whose default action ends the process and that a user sends by hand. */
@@ -67,8 +73,9 @@ function isGone(err: unknown): boolean {
 function syncSignal(signal: CleanupSignal): void {
   if (!isMainThread || process.pid !== startPid) return;
   const signo = constants.signals[signal];
-  if (owned.size > 0 && process.listenerCount(signal) === 0) binding.signalCleanupInstall(signo);
-  else if (owned.size === 0) binding.signalCleanupRemove(signo);
+  const any = owned.size > 0 || announced.size > 0;
+  if (any && process.listenerCount(signal) === 0) binding.signalCleanupInstall(signo);
+  else if (!any) binding.signalCleanupRemove(signo);
   // With a listener of the user's, libuv's handler has replaced ours already.
 }
 
@@ -108,6 +115,44 @@ function onExit(): void {
   tracker.close();
 }
 
+/** Entries made ahead of a create: kind + ' ' + name -> their native slots. */
+const announced = new Map<string, number[]>();
+
+/**
+ * Tells the tracker (and the signal handler's list), BEFORE creating it, that
+ * this process is about to create `name`: a SIGKILL or signal between the
+ * create and own() then leaves nothing behind. Only for names no one else can
+ * be using (the random default names, which carry this pid): were the create
+ * to fail with EEXIST and the process die before withdraw(), the other's
+ * object would be removed. Follow with own() once created, or withdraw() when
+ * the create failed.
+ */
+export function announce(kind: OwnedKind, name: string): { withdraw(): void } {
+  const key = `${kind} ${name}`;
+  if (process.pid !== startPid) return { withdraw() {} };
+  const slot = binding.ownedAdd(KIND_NUMBER[kind], name);
+  announced.set(key, [...(announced.get(key) ?? []), slot]);
+  if (owned.size === 0) syncSignals();
+  tracker.add(kind, name);
+  return {
+    withdraw() {
+      if (!takeAnnounced(key)) return;
+      if (slot >= 0) binding.ownedRemove(slot);
+      tracker.remove(kind, name);
+      if (owned.size === 0 && announced.size === 0) syncSignals();
+    },
+  };
+}
+
+/** Takes one announced entry for `key`; returns its slot, or undefined when there is none. */
+function takeAnnounced(key: string): number | undefined {
+  const slots = announced.get(key);
+  if (!slots || slots.length === 0) return undefined;
+  const slot = slots.shift()!;
+  if (slots.length === 0) announced.delete(key);
+  return slot;
+}
+
 /** Records that this process created `name`; returns a handle to release it. */
 export function own(o: Ownership): { release(unlinkNow: boolean): void } {
   const mine = process.pid === startPid;
@@ -116,11 +161,13 @@ export function own(o: Ownership): { release(unlinkNow: boolean): void } {
     process.on('exit', onExit);
     process.on('removeListener', onListenerRemoved);
   }
+  // Announced before the create: the tracker and the native list have it already.
+  const early = mine ? takeAnnounced(`${o.kind} ${o.name}`) : undefined;
   // A name too long for the native list is still covered at exit and by the tracker.
-  owned.set(o, binding.ownedAdd(KIND_NUMBER[o.kind], o.name));
+  owned.set(o, early ?? binding.ownedAdd(KIND_NUMBER[o.kind], o.name));
   if (mine) {
     if (owned.size === 1) syncSignals();
-    tracker.add(o.kind, o.name);
+    if (early === undefined) tracker.add(o.kind, o.name);
   }
   return {
     /**
@@ -137,7 +184,7 @@ export function own(o: Ownership): { release(unlinkNow: boolean): void } {
       forget(o);
       if (process.pid === startPid) {
         tracker.remove(o.kind, o.name);
-        if (owned.size === 0) syncSignals();
+        if (owned.size === 0 && announced.size === 0) syncSignals();
       }
     },
   };

@@ -5,7 +5,7 @@
 // costs no thread. macOS has no POSIX message queues (see SysVMessageQueue).
 import { native } from '../binding.js';
 import { ClosedError, notSupported, type SystemError } from '../errors.js';
-import { own } from '../ownership.js';
+import { announce, own } from '../ownership.js';
 import { kTransfer, registerTransferable, type TransferDescriptor } from '../transfer.js';
 import {
   defaultIpcName, invalidArg, rangeError, throwIfAborted, validateBoolean, validateInteger,
@@ -145,10 +145,13 @@ export class MessageQueue {
     const mode = o.mode === undefined ? 0o600 : validateMode(o.mode, 'options.mode');
     const keep = o.keep === undefined ? false : validateBoolean(o.keep, 'options.keep');
     if (!supported) throw notSupported('mq_open', 'use SysVMessageQueue, which macOS has');
+    // A random name is told to the tracker first: a SIGKILL mid-create leaves nothing.
+    const announced = o.name === undefined && !keep ? announce('mq', name) : null;
     let fd: number;
     try {
       fd = binding.mqOpen(name, C.O_RDWR | C.O_CREAT | C.O_EXCL, mode, maxMessages, messageSize);
     } catch (err) {
+      announced?.withdraw();
       throw explainMqOpenError(err as MqLimitError, maxMessages, messageSize);
     }
     return new MessageQueue(fd, name, !keep, 'rw');

@@ -5,7 +5,7 @@
 // the event loop, never on libuv's threadpool.
 import { native } from '../binding.js';
 import { AbortError } from '../errors.js';
-import { own } from '../ownership.js';
+import { announce, own } from '../ownership.js';
 import { kTransfer, registerTransferable, type TransferDescriptor } from '../transfer.js';
 import {
   defaultIpcName, validateBoolean, validateInteger, validateIpcName, validateMode, validateOptions,
@@ -61,7 +61,16 @@ export class NamedSemaphore {
     const name = o.name === undefined ? defaultIpcName() : validateIpcName(o.name, 'options.name', SEM_NAME_MAX);
     const mode = o.mode === undefined ? 0o600 : validateMode(o.mode, 'options.mode');
     const keep = o.keep === undefined ? false : validateBoolean(o.keep, 'options.keep');
-    const sem = new NamedSemaphore(name, binding.semOpen(name, true, mode, value));
+    // A random name is told to the tracker first: a SIGKILL mid-create leaves nothing.
+    const announced = o.name === undefined && !keep ? announce('sem', name) : null;
+    let handle: Handle;
+    try {
+      handle = binding.semOpen(name, true, mode, value);
+    } catch (err) {
+      announced?.withdraw();
+      throw err;
+    }
+    const sem = new NamedSemaphore(name, handle);
     if (!keep) sem.#ownership = own({ kind: 'sem', name, unlink: () => binding.semUnlink(name) });
     return sem;
   }

@@ -3,7 +3,7 @@
 import { constants as bufferConstants } from 'node:buffer';
 import { native } from '../binding.js';
 import { ClosedError } from '../errors.js';
-import { own } from '../ownership.js';
+import { announce, own } from '../ownership.js';
 import { kTransfer, registerTransferable, type TransferDescriptor } from '../transfer.js';
 import {
   defaultIpcName, validateBoolean, validateInteger, validateIpcName, validateMode, validateOptions,
@@ -57,7 +57,16 @@ export class SharedMemory {
     const name = o.name === undefined ? defaultIpcName() : validateIpcName(o.name, 'options.name');
     const mode = o.mode === undefined ? 0o600 : validateMode(o.mode, 'options.mode');
     const keep = o.keep === undefined ? false : validateBoolean(o.keep, 'options.keep');
-    const shm = new SharedMemory(name, binding.shmCreate(name, size, mode), false);
+    // A random name is told to the tracker first: a SIGKILL mid-create leaves nothing.
+    const announced = o.name === undefined && !keep ? announce('shm', name) : null;
+    let buffer: ArrayBuffer;
+    try {
+      buffer = binding.shmCreate(name, size, mode);
+    } catch (err) {
+      announced?.withdraw();
+      throw err;
+    }
+    const shm = new SharedMemory(name, buffer, false);
     if (!keep) shm.#ownership = own({ kind: 'shm', name, unlink: () => binding.shmUnlink(name) });
     return shm;
   }
