@@ -8,3 +8,5 @@ export { SharedMemory, MAX_SHARED_MEMORY_SIZE } from './os/shared-memory.js';
 export type { SharedMemoryCreateOptions, SharedMemoryOpenOptions } from './os/shared-memory.js';
 export { futex } from './os/futex.js';
 export type { FutexWaitResult, FutexWaitOptions } from './os/futex.js';
+export { Queue, JoinableQueue, SimpleQueue } from './queue.js';
+export type { QueueOptions, QueueCodec } from './queue.js';
