@@ -7,7 +7,7 @@ import { futex } from '../os/futex.js';
 import { validateWaitOptions, type WaitOptions } from '../validate.js';
 import { ownEncoded } from './codec.js';
 import { W } from './layout.js';
-import type { SharedMutex } from './provisional-mutex.js';
+import type { SharedMutex } from '../sync/mutex.js';
 import { DIRECT_NEEDS_V8, EMPTY, PARTIAL, Ring, type Outgoing } from './ring.js';
 
 const BUSY = Symbol('busy');
