@@ -7,6 +7,7 @@ import { futex } from '../os/futex.js';
 import { validateWaitOptions, type WaitOptions } from '../validate.js';
 import { ownEncoded } from './codec.js';
 import { W } from './layout.js';
+import { Spinner } from './spin.js';
 import type { SharedMutex } from '../sync/mutex.js';
 import { DIRECT_NEEDS_V8, EMPTY, PARTIAL, Ring, type Outgoing } from './ring.js';
 
@@ -60,10 +61,13 @@ export class QueueEngine {
   #joinWait: AbortController | null = null;
   // Messages taken off the ring for a call that gave up meanwhile: the next get has them.
   #stash: unknown[] = [];
+  readonly #spinner = new Spinner();
+  readonly #arrived: () => boolean;
 
   constructor(ring: Ring, what: string) {
     this.ring = ring;
     this.#what = what;
+    this.#arrived = () => ring.arrived();
   }
 
   get closed(): boolean {
@@ -404,6 +408,7 @@ export class QueueEngine {
           continue;
         }
         if (this.#getters.length === 0) continue;
+        if (this.#spinner.spin(this.#arrived)) continue;
         const seq = ring.armNotEmpty();
         if (seq !== -1) await this.#sleep(W.NE_SEQ, seq, 'get', Infinity);
       }
@@ -496,6 +501,7 @@ export class QueueEngine {
       }
       lock.unlock();
       if (r !== EMPTY) return r;
+      if (this.#spinner.spin(this.#arrived)) continue;
       const seq = ring.armNotEmpty();
       const left = deadline - performance.now();
       if (left <= 0) throw new QueueEmpty();
