@@ -471,6 +471,37 @@ describe('Queue between processes', () => {
     expect(q.qsize()).toBe(0);
   });
 
+  it('producers SIGKILLed at random: qsize stays exact, per-producer order holds', async () => {
+    const q = track(new Queue<number>({ capacity: 1 << 20 }));
+    let id = 0;
+    for (let round = 0; round < 6; round++) {
+      const ps = [0, 1].map(() => runFixture('queue-producer.js', [q.name, id++, 1_000_000, round % 2 ? 'sync' : 'async']));
+      while (q.qsize() < 1000) await sleep(5); // they are producing
+      await sleep(Math.random() * 20);
+      for (const p of ps) p.kill('SIGKILL');
+      await Promise.all(ps.map((p) => collect(p)));
+      // Drain what they left: exactly qsize() messages, in order per producer.
+      const size = q.qsize();
+      const last = new Map<number, number>();
+      let n = 0;
+      for (;;) {
+        let v: number;
+        try {
+          v = q.getNowait();
+        } catch (err) {
+          expect(err).toBeInstanceOf(QueueEmpty);
+          break;
+        }
+        const who = Math.floor(v / 1_000_000);
+        expect(v % 1_000_000).toBe((last.get(who) ?? -1) + 1);
+        last.set(who, v % 1_000_000);
+        n++;
+      }
+      expect(n).toBe(size);
+      expect(q.qsize()).toBe(0);
+    }
+  });
+
   it('round trips through an echo worker, async and sync', async () => {
     for (const mode of ['async', 'sync']) {
       const a = track(new Queue());

@@ -344,7 +344,7 @@ export class QueueEngine {
   #takeHolding(): unknown {
     let r: unknown;
     try {
-      r = this.ring.take();
+      r = this.#take();
     } catch (err) {
       this.ring.consumerLock.unlock();
       throw err;
@@ -380,7 +380,7 @@ export class QueueEngine {
         }
         let r: unknown;
         try {
-          r = ring.take();
+          r = this.#take();
         } catch (err) {
           this.#releaseConsumer();
           const g = this.#getters[0];
@@ -425,6 +425,16 @@ export class QueueEngine {
     if (seq === -1) return;
     const r = await this.#sleep(W.NE_SEQ, seq, 'get', PEER_CHECK_MS);
     if (r === 'timed-out' && !this.#closed && !ring.arrived()) this.#checkProducer();
+  }
+
+  // take(), and when it finds nothing that the counts say is there, makes sure
+  // no dead producer holds it back (its commit is replayed), and looks again.
+  #take(): unknown {
+    const ring = this.ring;
+    const r = ring.take();
+    if (r !== EMPTY || !ring.countedButHidden() || ring.producerLock.heldByMe) return r;
+    this.#checkProducer();
+    return ring.take();
   }
 
   #checkProducer(): void {
@@ -478,7 +488,7 @@ export class QueueEngine {
       if (l === 'owner-died') ring.recoverConsumer();
       let r: unknown;
       try {
-        r = ring.take();
+        r = this.#take();
         while (r === PARTIAL) {
           const left = deadline - performance.now();
           if (left <= 0) break;

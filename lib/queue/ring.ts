@@ -608,6 +608,16 @@ export class Ring {
     return this.unfinished() === 0 ? -1 : seq;
   }
 
+  /**
+   * After take() found nothing: whether PRODUCED says otherwise. A producer
+   * that died between its two stores leaves its last message counted but not
+   * yet visible, until a lock holder replays its redo record.
+   */
+  countedButHidden(): boolean {
+    const w = this.#w;
+    return Atomics.load(w, W.PRODUCED) !== Atomics.load(w, W.CONSUMED);
+  }
+
   /** Whether a producer has a chunked message open (for a consumer mid-message). */
   get producerOpen(): boolean {
     return this.#w[W.P_OPEN] !== 0;
