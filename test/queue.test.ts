@@ -266,6 +266,35 @@ describe('Queue in one process', () => {
     }
   });
 
+  it('closing while waiting for a lock or mid-message gives the locks back', async () => {
+    const q = track(new Queue({ capacity: 64 * 1024 }));
+    const big = q.put(Buffer.alloc(1 << 20, 5)); // holds the producer lock while it streams
+    const other = Queue.open(q.name);
+    const waiting = other.put('x');
+    await sleep(20);
+    other.close();
+    await expect(waiting).rejects.toMatchObject({ code: 'ERR_OSIPC_CLOSED' });
+    const reader = Queue.open(q.name);
+    expect(((await reader.get()) as Buffer).length).toBe(1 << 20);
+    await big;
+    expect(reader.qsize()).toBe(0);
+    // A reader closed halfway through a large message frees the consumer lock;
+    // the next reader skips the rest of that message.
+    const half = q.put(Buffer.alloc(1 << 20, 6));
+    // Takes the first chunks; the rest would arrive in the background.
+    expect(() => reader.getNowait()).toThrow(QueueEmpty);
+    expect(lockHeld(q.name, CONSUMER_LOCK)).toBe(true);
+    reader.close();
+    expect(lockHeld(q.name, CONSUMER_LOCK)).toBe(false);
+    const next = Queue.open(q.name);
+    const after = next.get();
+    await half;
+    await q.put('after');
+    expect(await after).toBe('after');
+    next.close();
+    expect(lockHeld(q.name, PRODUCER_LOCK)).toBe(false);
+  });
+
   it('travels by name', () => {
     const q = track(new JoinableQueue());
     expect(q[kTransfer]()).toEqual({ kind: 'JoinableQueue', data: { name: q.name } });

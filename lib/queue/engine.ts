@@ -164,7 +164,6 @@ export class QueueEngine {
         const p = this.#putters[0]!;
         if (!this.#holdsProducer) {
           if (!(await this.#acquire(ring.producerLock, 'put'))) continue;
-          if (this.#closed) return;
           if (this.#putters[0] !== p) {
             this.#releaseProducer();
             continue;
@@ -203,6 +202,7 @@ export class QueueEngine {
       }
     } finally {
       this.#putPumping = false;
+      this.#finishClose();
     }
   }
 
@@ -371,7 +371,6 @@ export class QueueEngine {
         }
         if (!this.#holdsConsumer) {
           if (!(await this.#acquire(ring.consumerLock, 'get'))) continue;
-          if (this.#closed) return;
           this.#holdsConsumer = true;
           if (this.#getters.length === 0) {
             this.#releaseConsumer();
@@ -414,6 +413,7 @@ export class QueueEngine {
       }
     } finally {
       this.#getPumping = false;
+      this.#finishClose();
     }
   }
 
@@ -569,6 +569,7 @@ export class QueueEngine {
       }
     } finally {
       this.#joinPumping = false;
+      this.#finishClose();
     }
   }
 
@@ -634,11 +635,13 @@ export class QueueEngine {
     try {
       const r = await lock.lock({ signal: ac.signal });
       if (r === 'timed-out') return false;
+      this.#afterAcquire(r, side);
       if (this.#closed) {
-        lock.unlock();
+        // Given the lock just as this object closed: give it back.
+        if (side === 'get') this.#releaseConsumer();
+        else this.#releaseProducer();
         return false;
       }
-      this.#afterAcquire(r, side);
       return true;
     } catch (err) {
       if (err instanceof AbortError || err instanceof ClosedError) return false;
@@ -683,6 +686,11 @@ export class QueueEngine {
     }
   }
 
+  /**
+   * Pending calls reject with ClosedError at once; the memory is unmapped
+   * once no pump of this object is between two steps (it may have just been
+   * given a lock, which it must give back first).
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -697,23 +705,26 @@ export class QueueEngine {
     this.#putWait?.abort();
     this.#joinWait?.abort();
     const ring = this.ring;
-    try {
-      if (this.#holdsProducer) {
-        // A message partly written is withdrawn (consumers drop it).
+    if (this.#holdsProducer) {
+      // A message partly written is withdrawn (consumers drop it).
+      try {
         ring.closeOpenMessage();
-        this.#holdsProducer = false;
-        ring.producerLock.unlock();
+      } finally {
+        this.#releaseProducer();
       }
-      if (this.#holdsConsumer) {
-        // A message partly received is lost; the next consumer skips its rest.
-        ring.dropPartial();
-        this.#holdsConsumer = false;
-        ring.consumerLock.unlock();
-      }
-    } finally {
-      this.#stash = [];
-      ring.close();
     }
+    if (this.#holdsConsumer) {
+      // A message partly received is lost; the next consumer skips its rest.
+      ring.dropPartial();
+      this.#releaseConsumer();
+    }
+    this.#stash = [];
+    this.#finishClose();
+  }
+
+  #finishClose(): void {
+    if (!this.#closed || this.#getPumping || this.#putPumping || this.#joinPumping || this.ring.closed) return;
+    this.ring.close();
   }
 }
 

@@ -9,8 +9,8 @@
 // wait in PROBE_EVERY polls MIN_US to notice that things have changed.
 
 const MIN_US = 2;
-const START_US = 20;
-const MAX_US = 50;
+const MAX_US = Number(process.env.OSIPC_SPIN_MAX ?? 50);
+const START_US = Math.min(20, MAX_US);
 const PROBE_EVERY = 64;
 
 export class Spinner {
