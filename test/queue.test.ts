@@ -1,6 +1,6 @@
 // Queue between real processes: order, many producers and consumers, bounds,
 // timeouts, the three call forms, large values, peer death, hostile memory.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -546,6 +546,28 @@ describe('Queue between processes', () => {
       const r = await collect(w);
       expect(r.stderr).toBe('');
     }
+  });
+});
+
+describe('Queue with a C peer (docs/interop/queue.md)', () => {
+  const hasCompiler = spawnSync('cc', ['--version']).status === 0;
+  it.skipIf(!hasCompiler || process.platform !== 'linux')('a C program produces and consumes msgpack records', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osipc-queue-c-'));
+    const exe = join(dir, 'queue_peer');
+    execFileSync('cc', ['-O1', '-o', exe, fixture('queue_peer.c'), '-lrt'], { stdio: 'pipe' });
+    const q = track(new Queue<unknown>({ codec: 'msgpack', capacity: 4096, maxsize: 50 }));
+    // C produces through a small ring (PAD records, waits for room) while we consume.
+    const producer = collect(spawn(exe, ['produce', q.name, '3000'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    for (let i = 0; i < 3000; i++) expect(await q.get({ timeout: 20_000 })).toEqual([i, 'hello']);
+    expect((await producer).code).toBe(0);
+    // C consumes what we put, with maxsize making us wait for it.
+    const consumer = collect(spawn(exe, ['consume', q.name, '3000'], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    for (let i = 0; i < 3000; i++) await q.put([i, `msg${i % 10}`], { timeout: 20_000 });
+    const r = await consumer;
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(Array.from({ length: 3000 }, (_, i) => `${i} msg${i % 10}`));
+    expect(q.qsize()).toBe(0);
+    rmSync(dir, { recursive: true });
   });
 });
 
