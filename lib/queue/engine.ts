@@ -12,6 +12,9 @@ import type { SharedMutex } from '../sync/mutex.js';
 import { DIRECT_NEEDS_V8, EMPTY, PARTIAL, Ring, type Outgoing } from './ring.js';
 
 const BUSY = Symbol('busy');
+// Awaiting one settled Promise many times is fine: a put that needs no wait
+// allocates none.
+const RESOLVED = Promise.resolve();
 const FULL = Symbol('full');
 const DONE = Symbol('done');
 
@@ -90,7 +93,7 @@ export class QueueEngine {
       if (signal?.aborted) throw abortError(signal);
       if (this.#putters.length === 0 && !this.#holdsProducer) {
         const r = this.#putNow(value);
-        if (r === DONE) return Promise.resolve();
+        if (r === DONE) return RESOLVED;
         if (typeof r === 'object') msg = r;
       }
       msg ??= ownEncoded(this.ring.encode(value, false)) as Outgoing;
@@ -121,10 +124,10 @@ export class QueueEngine {
   #putNow(value: unknown): typeof DONE | typeof BUSY | typeof FULL | Outgoing {
     const ring = this.ring;
     const lock = ring.producerLock;
-    if (lock.locked) return BUSY;
+    if (ring.producerBusy()) return BUSY;
     const l = lock.tryLock();
     if (l === 'busy') return BUSY;
-    if (l === 'owner-died') ring.recoverProducer();
+    ring.lockedProducer(l);
     let m: Outgoing | undefined;
     try {
       if (ring.isFull()) {
@@ -164,6 +167,8 @@ export class QueueEngine {
         const p = this.#putters[0]!;
         if (!this.#holdsProducer) {
           if (!(await this.#acquire(ring.producerLock, 'put'))) continue;
+          // close() may have run (and given the lock back) since.
+          if (!this.#holdsProducer) continue;
           if (this.#putters[0] !== p) {
             this.#releaseProducer();
             continue;
@@ -200,6 +205,22 @@ export class QueueEngine {
         }
         if (waitSeq !== -1) await this.#sleep(W.NF_SEQ, waitSeq, 'put', Infinity);
       }
+    } catch (err) {
+      // Not expected (the steps catch what they can throw): fail the waiting
+      // calls rather than leave an unhandled rejection.
+      const head = this.#putters[0];
+      if (head?.msg.started && this.#holdsProducer) {
+        try {
+          this.ring.abandon(head.msg);
+        } catch {
+          // The next producer closes it (the message is marked open).
+        }
+      }
+      this.#releaseProducerQuietly();
+      for (const w of this.#putters.splice(0)) {
+        this.#cleanup(w);
+        w.reject(err);
+      }
     } finally {
       this.#putPumping = false;
       this.#finishClose();
@@ -213,7 +234,7 @@ export class QueueEngine {
     if (this.#holdsProducer || this.#putters.length > 0) throw new QueueFull();
     const l = lockBriefly(lock);
     if (l === 'timed-out') throw new QueueFull();
-    if (l === 'owner-died') ring.recoverProducer();
+    ring.lockedProducer(l);
     let m: Outgoing | undefined;
     try {
       if (ring.isFull()) throw new QueueFull();
@@ -245,7 +266,7 @@ export class QueueEngine {
     for (;;) {
       const l = lock.lockSync({ timeout: Math.max(0, deadline - performance.now()) });
       if (l === 'timed-out') throw new QueueFull();
-      if (l === 'owner-died') ring.recoverProducer();
+      ring.lockedProducer(l);
       let done = false;
       try {
         if (m === null && ring.isFull()) {
@@ -333,10 +354,10 @@ export class QueueEngine {
   #getNow(): unknown {
     const ring = this.ring;
     const lock = ring.consumerLock;
-    if (lock.locked) return BUSY;
+    if (ring.consumerBusy()) return BUSY;
     const l = lock.tryLock();
     if (l === 'busy') return BUSY;
-    if (l === 'owner-died') ring.recoverConsumer();
+    ring.lockedConsumer(l);
     return this.#takeHolding();
   }
 
@@ -371,7 +392,8 @@ export class QueueEngine {
         }
         if (!this.#holdsConsumer) {
           if (!(await this.#acquire(ring.consumerLock, 'get'))) continue;
-          this.#holdsConsumer = true;
+          // close() may have run (and given the lock back) since.
+          if (!this.#holdsConsumer) continue;
           if (this.#getters.length === 0) {
             this.#releaseConsumer();
             continue;
@@ -411,6 +433,14 @@ export class QueueEngine {
         const seq = ring.armNotEmpty();
         if (seq !== -1) await this.#sleep(W.NE_SEQ, seq, 'get', Infinity);
       }
+    } catch (err) {
+      // Not expected (the steps catch what they can throw): fail the waiting
+      // calls rather than leave an unhandled rejection.
+      this.#releaseConsumerQuietly();
+      for (const w of this.#getters.splice(0)) {
+        this.#cleanup(w);
+        w.reject(err);
+      }
     } finally {
       this.#getPumping = false;
       this.#finishClose();
@@ -443,8 +473,7 @@ export class QueueEngine {
     const l = lock.tryLock();
     if (l === 'busy') return;
     try {
-      if (l === 'owner-died') ring.recoverProducer();
-      else ring.closeOpenMessage();
+      ring.lockedProducer(l);
     } finally {
       lock.unlock();
     }
@@ -467,7 +496,7 @@ export class QueueEngine {
     const ring = this.ring;
     const l = lockBriefly(ring.consumerLock);
     if (l === 'timed-out') throw new QueueEmpty();
-    if (l === 'owner-died') ring.recoverConsumer();
+    ring.lockedConsumer(l);
     const r = this.#takeHolding();
     // PARTIAL: the rest of that message arrives in the background for the next get.
     if (r === EMPTY || r === PARTIAL) throw new QueueEmpty();
@@ -485,7 +514,7 @@ export class QueueEngine {
     for (;;) {
       const l = lock.lockSync({ timeout: Math.max(0, deadline - performance.now()) });
       if (l === 'timed-out') throw new QueueEmpty();
-      if (l === 'owner-died') ring.recoverConsumer();
+      ring.lockedConsumer(l);
       let r: unknown;
       try {
         r = this.#take();
@@ -566,6 +595,12 @@ export class QueueEngine {
           break;
         }
         await this.#sleep(W.JOIN_SEQ, seq, 'join', Infinity);
+      }
+    } catch (err) {
+      // Not expected: fail the waiting calls rather than leave an unhandled rejection.
+      for (const w of this.#joiners.splice(0)) {
+        this.#cleanup(w);
+        w.reject(err);
       }
     } finally {
       this.#joinPumping = false;
@@ -652,10 +687,10 @@ export class QueueEngine {
   #afterAcquire(r: 'acquired' | 'owner-died', side: 'get' | 'put'): void {
     if (side === 'get') {
       this.#holdsConsumer = true;
-      if (r === 'owner-died') this.ring.recoverConsumer();
+      this.ring.lockedConsumer(r);
     } else {
       this.#holdsProducer = true;
-      if (r === 'owner-died') this.ring.recoverProducer();
+      this.ring.lockedProducer(r);
     }
   }
 
@@ -663,6 +698,22 @@ export class QueueEngine {
     if (!this.#holdsConsumer) return;
     this.#holdsConsumer = false;
     this.ring.consumerLock.unlock();
+  }
+
+  #releaseProducerQuietly(): void {
+    try {
+      this.#releaseProducer();
+    } catch {
+      // Closed or not ours any more: nothing to give back.
+    }
+  }
+
+  #releaseConsumerQuietly(): void {
+    try {
+      this.#releaseConsumer();
+    } catch {
+      // As above.
+    }
   }
 
   #releaseProducer(): void {

@@ -200,6 +200,20 @@ export class Ring {
 
   // ---- producers (producer lock held) ---------------------------------------
 
+  /**
+   * Call on taking the producer lock. A redo record or an open message left
+   * behind means the previous holder died (or quit) mid-way: recover.
+   */
+  lockedProducer(how: 'acquired' | 'owner-died'): void {
+    const w = this.#w;
+    if (how === 'owner-died' || w[W.P_INTENT] !== 0 || w[W.P_OPEN] !== 0) this.recoverProducer();
+  }
+
+  /** Call on taking the consumer lock (see lockedProducer). */
+  lockedConsumer(how: 'acquired' | 'owner-died'): void {
+    if (how === 'owner-died' || this.#w[W.C_INTENT] !== 0) this.recoverConsumer();
+  }
+
   /** After taking the producer lock from a dead owner: finish its commit, close its message. */
   recoverProducer(): void {
     const w = this.#w;
@@ -567,6 +581,19 @@ export class Ring {
       Atomics.add(w, seq, 1);
       futex.wake(w, seq);
     }
+  }
+
+  /**
+   * Whether a producer (consumer) holds the lock, by a plain read of the
+   * mutex's state word (docs/interop/sync.md): a hint before tryLock(), which
+   * looks up a busy lock's owner in /proc.
+   */
+  producerBusy(): boolean {
+    return this.#w[W.PRODUCER_LOCK] !== 0;
+  }
+
+  consumerBusy(): boolean {
+    return this.#w[W.CONSUMER_LOCK] !== 0;
   }
 
   /** The header words, for futex waits (index with W.*). */
