@@ -9,7 +9,7 @@ export type { SharedMemoryCreateOptions, SharedMemoryOpenOptions } from './os/sh
 export { futex } from './os/futex.js';
 export type { FutexWaitResult, FutexWaitOptions } from './os/futex.js';
 export { Queue, JoinableQueue, SimpleQueue } from './queue.js';
-export type { QueueOptions, QueueCodec } from './queue.js';
+export type { QueueOptions, QueueOpenOptions, QueueCodec } from './queue.js';
 export { Lock } from './lock.js';
 export { RLock } from './rlock.js';
 export { Semaphore, BoundedSemaphore } from './semaphore.js';

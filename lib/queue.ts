@@ -33,9 +33,28 @@ export interface QueueOptions {
   maxMessageSize?: number;
   /** Permission bits of the shared memory (default 0o600). */
   mode?: number;
+  /**
+   * Longest poll, in microseconds, of an empty queue before a get sleeps
+   * (default 100; 0: never poll). Polling stops by itself while it does not pay.
+   */
+  spin?: number;
+}
+
+/** Options of this process's handle on a queue it opens. */
+export interface QueueOpenOptions {
+  /** As QueueOptions.spin. */
+  spin?: number;
+}
+
+/** Default longest poll before a get sleeps (see queue/spin.ts). */
+const DEFAULT_SPIN_MICROS = 100;
+
+function spinOption(o: { spin?: number }, name: string): number {
+  return o.spin === undefined ? DEFAULT_SPIN_MICROS : validateInteger(o.spin, name, 0, 10_000);
 }
 
 interface Settings {
+  spin: number;
   name: string;
   mode: number;
   capacity: number;
@@ -63,23 +82,25 @@ function settings(options: QueueOptions | undefined, withMaxsize: boolean): Sett
   }
   const name = o.name === undefined ? defaultIpcName() : validateIpcName(o.name, 'options.name');
   const mode = o.mode === undefined ? 0o600 : validateMode(o.mode, 'options.mode');
-  return { name, mode, capacity, maxsize, maxMessageSize, codec };
+  return { name, mode, capacity, maxsize, maxMessageSize, codec, spin: spinOption(o, 'options.spin') };
 }
 
-function openRing(name: string, kinds: number[], what: string): Ring {
+function openRing(name: string, options: QueueOpenOptions | undefined, kinds: number[], what: string):
+  { ring: Ring; spin: number } {
   validateIpcName(name, 'name');
+  const spin = spinOption(validateOptions(options), 'options.spin');
   const ring = Ring.open(name);
   if (!kinds.includes(ring.kind)) {
     const is = ring.kind === KIND_JOINABLE ? 'a JoinableQueue' : ring.kind === KIND_SIMPLE ? 'a SimpleQueue' : 'a Queue';
     ring.close();
     throw new OsipcError(`${name} is ${is}, not a ${what}`, 'ERR_OSIPC_NOT_A_QUEUE');
   }
-  return ring;
+  return { ring, spin };
 }
 
 // Set by open() just before it constructs: the constructor adopts this ring
 // instead of creating one.
-let adopting: Ring | null = null;
+let adopting: { ring: Ring; spin: number } | null = null;
 let engineOf: (q: Queue<unknown>) => QueueEngine;
 
 /**
@@ -95,19 +116,20 @@ export class Queue<T = unknown> {
   }
 
   constructor(options?: QueueOptions) {
-    let ring = adopting;
+    let made = adopting;
     adopting = null;
-    if (ring === null) {
+    if (made === null) {
       const joinable = new.target === JoinableQueue || new.target.prototype instanceof JoinableQueue;
       const kind = joinable ? KIND_JOINABLE : KIND_QUEUE;
-      ring = Ring.create({ ...settings(options, true), kind });
+      const s = settings(options, true);
+      made = { ring: Ring.create({ ...s, kind }), spin: s.spin };
     }
-    this.#engine = new QueueEngine(ring, new.target.name);
+    this.#engine = new QueueEngine(made.ring, new.target.name, made.spin);
   }
 
   /** Opens a queue that another process (or this one) created, by name. Never unlinks it. */
-  static open<T = unknown>(name: string): Queue<T> {
-    adopting = openRing(name, [KIND_QUEUE, KIND_JOINABLE], 'Queue');
+  static open<T = unknown>(name: string, options?: QueueOpenOptions): Queue<T> {
+    adopting = openRing(name, options, [KIND_QUEUE, KIND_JOINABLE], 'Queue');
     return new Queue<T>();
   }
 
@@ -211,8 +233,8 @@ export class Queue<T = unknown> {
 
 /** A Queue that counts unfinished tasks: `taskDone()` after each item, `join()` waits for all. */
 export class JoinableQueue<T = unknown> extends Queue<T> {
-  static override open<T = unknown>(name: string): JoinableQueue<T> {
-    adopting = openRing(name, [KIND_JOINABLE], 'JoinableQueue');
+  static override open<T = unknown>(name: string, options?: QueueOpenOptions): JoinableQueue<T> {
+    adopting = openRing(name, options, [KIND_JOINABLE], 'JoinableQueue');
     return new JoinableQueue<T>();
   }
 
@@ -242,14 +264,17 @@ export class SimpleQueue<T = unknown> {
   readonly #engine: QueueEngine;
 
   constructor(options?: Omit<QueueOptions, 'maxsize'>) {
-    let ring = adopting;
+    let made = adopting;
     adopting = null;
-    ring ??= Ring.create({ ...settings(options, false), kind: KIND_SIMPLE });
-    this.#engine = new QueueEngine(ring, 'SimpleQueue');
+    if (made === null) {
+      const s = settings(options, false);
+      made = { ring: Ring.create({ ...s, kind: KIND_SIMPLE }), spin: s.spin };
+    }
+    this.#engine = new QueueEngine(made.ring, 'SimpleQueue', made.spin);
   }
 
-  static open<T = unknown>(name: string): SimpleQueue<T> {
-    adopting = openRing(name, [KIND_SIMPLE], 'SimpleQueue');
+  static open<T = unknown>(name: string, options?: QueueOpenOptions): SimpleQueue<T> {
+    adopting = openRing(name, options, [KIND_SIMPLE], 'SimpleQueue');
     return new SimpleQueue<T>();
   }
 

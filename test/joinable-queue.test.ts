@@ -84,11 +84,12 @@ describe('JoinableQueue', () => {
       q.joinSync({ timeout: 20000 });
       console.log('joined', q.unfinishedTasks());`, [q.name]);
     expect(await waitForLine(child, /joining/)).toBe('joining 2');
+    const done = collect(child); // from now on, keep what it prints
     q.getNowait();
     q.taskDone();
     q.getNowait();
     q.taskDone();
-    const r = await collect(child);
+    const r = await done;
     expect(r.stderr).toBe('');
     expect(r.stdout).toContain('joined 0');
   });

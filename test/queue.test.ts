@@ -363,9 +363,10 @@ describe('Queue between processes', () => {
       console.log('got', await q.get());
       q.close();`, [q.name]);
     const line = await waitForLine(child, /size/);
+    const done = collect(child); // from now on, keep what it prints
     expect(line).toBe('size 3 true');
     await q.put(3); // waits until the child has taken one
-    const r = await collect(child);
+    const r = await done;
     expect(r.stdout).toContain('got 0');
     expect(q.qsize()).toBe(3);
   });
@@ -536,14 +537,16 @@ describe('Queue between processes', () => {
       const a = track(new Queue());
       const b = track(new Queue());
       const w = runFixture('queue-echo.js', [a.name, b.name, mode]);
-      await waitForLine(w, /ready/);
+      const ready = waitForLine(w, /ready/);
+      const exited = collect(w);
+      await ready;
       for (let i = 0; i < 200; i++) {
         await a.put({ i, s: 'hello' });
         expect(await b.get()).toEqual({ i, s: 'hello' });
       }
       await a.put(null);
       expect(await b.get()).toBe(null);
-      const r = await collect(w);
+      const r = await exited;
       expect(r.stderr).toBe('');
     }
   });

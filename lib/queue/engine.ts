@@ -64,12 +64,13 @@ export class QueueEngine {
   #joinWait: AbortController | null = null;
   // Messages taken off the ring for a call that gave up meanwhile: the next get has them.
   #stash: unknown[] = [];
-  readonly #spinner = new Spinner();
+  readonly #spinner: Spinner;
   readonly #arrived: () => boolean;
 
-  constructor(ring: Ring, what: string) {
+  constructor(ring: Ring, what: string, spinMicros: number) {
     this.ring = ring;
     this.#what = what;
+    this.#spinner = new Spinner(spinMicros);
     this.#arrived = () => ring.arrived();
   }
 
