@@ -9,7 +9,7 @@ import { ownEncoded } from './codec.js';
 import { W } from './layout.js';
 import { Spinner } from './spin.js';
 import type { SharedMutex } from '../sync/mutex.js';
-import { DIRECT_NEEDS_V8, EMPTY, PARTIAL, Ring, type Outgoing } from './ring.js';
+import { DIRECT_NEEDS_V8, EMPTY, PARTIAL, ROOM_WAIT_MS, Ring, type Outgoing } from './ring.js';
 
 const BUSY = Symbol('busy');
 // Awaiting one settled Promise many times is fine: a put that needs no wait
@@ -204,7 +204,7 @@ export class QueueEngine {
           p.resolve();
           continue;
         }
-        if (waitSeq !== -1) await this.#sleep(W.NF_SEQ, waitSeq, 'put', Infinity);
+        if (waitSeq !== -1) await this.#sleep(W.NF_SEQ, waitSeq, 'put', ROOM_WAIT_MS);
       }
     } catch (err) {
       // Not expected (the steps catch what they can throw): fail the waiting
@@ -297,7 +297,7 @@ export class QueueEngine {
             ring.abandon(m);
             throw new QueueFull();
           }
-          if (seq !== -1) futex.waitSync(ring.words, W.NF_SEQ, seq, { timeout: left });
+          if (seq !== -1) futex.waitSync(ring.words, W.NF_SEQ, seq, { timeout: Math.min(left, ROOM_WAIT_MS) });
           done = ring.putEncoded(m);
         }
       } catch (err) {
@@ -310,7 +310,7 @@ export class QueueEngine {
       const seq = ring.armNotFull();
       const left = deadline - performance.now();
       if (left <= 0) throw new QueueFull();
-      if (seq !== -1) futex.waitSync(ring.words, W.NF_SEQ, seq, { timeout: left });
+      if (seq !== -1) futex.waitSync(ring.words, W.NF_SEQ, seq, { timeout: Math.min(left, ROOM_WAIT_MS) });
     }
   }
 

@@ -60,6 +60,12 @@ interface Assembly {
   tag: number;
 }
 
+/** NF_ARMED bits: a producer waits for an item to go / for free bytes. */
+const NF_ANY = 1;
+const NF_ROOM = 2;
+/** Longest sleep of a producer waiting for a quarter of the ring to be free. */
+export const ROOM_WAIT_MS = 10;
+
 // On x64 an aligned plain load is atomic and loads are not reordered with
 // other loads or with an earlier locked instruction (Atomics.store is XCHG).
 const PLAIN_LOAD_OK = process.arch === 'x64';
@@ -84,6 +90,8 @@ export class Ring {
   readonly #mask: number;
   // Records up to this size go whole; larger messages are chunked.
   readonly #wholeMax: number;
+  // Producers short of room are woken once this many bytes are free.
+  readonly #lowWater: number;
   // Consumer-side state of this process (under the consumer lock).
   #asm: Assembly | null = null;
   #skipping = false;
@@ -92,6 +100,8 @@ export class Ring {
   #seenTail = 0;
   #seenHead = 0;
   #seenConsumed = 0;
+  // Why the last attempt to put could not: too many items, or too few bytes.
+  #fullBy: 'count' | 'room' = 'room';
 
   private constructor(shm: SharedMemory, capacity: number, maxsize: number, maxMessageSize: number,
     codec: CodecName, kind: number) {
@@ -109,6 +119,7 @@ export class Ring {
     this.#d32 = new Int32Array(buffer, HEADER_BYTES, capacity / 4);
     this.#mask = capacity - 1;
     this.#wholeMax = capacity / 4;
+    this.#lowWater = capacity / 4;
     this.producerLock = new SharedMutex(buffer, OFF.PRODUCER_LOCK);
     this.consumerLock = new SharedMutex(buffer, OFF.CONSUMER_LOCK);
   }
@@ -240,6 +251,7 @@ export class Ring {
     const consumed = Atomics.load(w, W.CONSUMED);
     this.#seenConsumed = consumed;
     this.#seenHead = Atomics.load(w, W.HEAD);
+    this.#fullBy = 'count';
     return ((produced - consumed) | 0) >= this.maxsize;
   }
 
@@ -300,6 +312,7 @@ export class Ring {
    * started must be finished (or aborted) before the producer lock is released.
    */
   putEncoded(m: Outgoing): boolean {
+    this.#fullBy = 'room';
     if (!m.started && m.total <= this.#wholeMax - REC_HEADER) return this.#putWhole(m);
     return this.#putChunks(m);
   }
@@ -433,7 +446,7 @@ export class Ring {
     }
     this.#asm = null;
     this.#skipping = false;
-    this.#wake(W.NF_ARMED, W.NF_SEQ);
+    this.#wakeProducers(w[W.HEAD]!);
   }
 
   /** True while this process holds part of a chunked message (or skips one). */
@@ -568,7 +581,21 @@ export class Ring {
     w[W.CONSUMED] = consumed;
     Atomics.store(w, W.HEAD, newHead);
     w[W.C_INTENT] = 0;
-    this.#wake(W.NF_ARMED, W.NF_SEQ);
+    this.#wakeProducers(newHead);
+  }
+
+  // Producers that wait for an item to go wake at once; those that wait for
+  // bytes only once a quarter of the ring is free (or after ROOM_WAIT_MS), so
+  // that a full ring does not wake its producer for every message taken.
+  #wakeProducers(head: number): void {
+    const w = this.#w;
+    const armed = PLAIN_LOAD_OK ? w[W.NF_ARMED]! : Atomics.load(w, W.NF_ARMED);
+    if (armed === 0) return;
+    if ((armed & NF_ANY) === 0 && this.capacity - ((w[W.TAIL]! - head) | 0) < this.#lowWater) return;
+    if (Atomics.exchange(w, W.NF_ARMED, 0) !== 0) {
+      Atomics.add(w, W.NF_SEQ, 1);
+      futex.wake(w, W.NF_SEQ);
+    }
   }
 
   // ---- waking ----------------------------------------------------------------
@@ -617,14 +644,22 @@ export class Ring {
     return Atomics.load(this.#w, W.TAIL) !== this.#seenTail;
   }
 
-  /** Arms the "not full" wake-up; -1 when consumers moved since the last attempt. */
+  /**
+   * Arms the "not full" wake-up after a failed put. Returns the value to
+   * sleep on (W.NF_SEQ), or -1 when it is worth trying again at once. A
+   * producer short of bytes sleeps at most ROOM_WAIT_MS (then any room will do).
+   */
   armNotFull(): number {
     const w = this.#w;
-    Atomics.store(w, W.NF_ARMED, 1);
+    if (this.#fullBy === 'count') {
+      Atomics.or(w, W.NF_ARMED, NF_ANY);
+      const seq = Atomics.load(w, W.NF_SEQ);
+      return Atomics.load(w, W.CONSUMED) !== this.#seenConsumed ? -1 : seq;
+    }
+    Atomics.or(w, W.NF_ARMED, NF_ROOM);
     const seq = Atomics.load(w, W.NF_SEQ);
-    if (Atomics.load(w, W.HEAD) !== this.#seenHead) return -1;
-    if (this.maxsize !== 0 && Atomics.load(w, W.CONSUMED) !== this.#seenConsumed) return -1;
-    return seq;
+    const free = this.capacity - ((w[W.TAIL]! - Atomics.load(w, W.HEAD)) | 0);
+    return free >= this.#lowWater ? -1 : seq;
   }
 
   /** Arms the "all tasks done" wake-up; -1 when none is unfinished. */
