@@ -173,7 +173,7 @@ export class Codec {
   decode(tag: number, bytes: Buffer, view: DataView, start: number, end: number, owned: boolean): unknown {
     switch (tag) {
       case TAG_MSGPACK:
-        return this.#reader.read(bytes, view, start, end);
+        return this.#reader.read(bytes, view, start, end, owned);
       case TAG_V8:
         // The v8 deserializer returns Buffers that view its input: never the ring.
         return v8.deserialize(owned ? bytes.subarray(start, end) : Buffer.from(bytes.subarray(start, end)));

@@ -324,21 +324,29 @@ function bad(what: string): never {
   throw new MsgpackFormatError(`invalid msgpack: ${what}`);
 }
 
+/** Binaries at least this large may be views of an owned input (no copy). */
+const VIEW_MIN = 64 * 1024;
+
 /**
  * Reads one value from `bytes[pos, end)`. Strings, binaries and typed arrays
- * are copied out (the ring is reused as soon as the record is consumed).
+ * are copied out (the ring is reused as soon as the record is consumed),
+ * except that with `owned` input (a message assembled from chunks, which
+ * nothing else uses) a large Buffer, Uint8Array or aligned typed array is a
+ * view of it.
  */
 export class MsgpackReader {
   bytes!: Buffer;
   view!: DataView;
   pos = 0;
   end = 0;
+  owned = false;
 
-  read(bytes: Buffer, view: DataView, start: number, end: number): unknown {
+  read(bytes: Buffer, view: DataView, start: number, end: number, owned = false): unknown {
     this.bytes = bytes;
     this.view = view;
     this.pos = start;
     this.end = end;
+    this.owned = owned;
     const v = this.#value(0);
     if (this.pos !== end) bad(`${end - this.pos} bytes after the value`);
     return v;
@@ -460,15 +468,26 @@ export class MsgpackReader {
 
   #bin(n: number, ext: number): unknown {
     this.#need(n);
-    if (ext === -1) return new Uint8Array(this.#copy(n));
-    if (ext === EXT_BUFFER) {
-      const start = this.pos;
+    const start = this.pos;
+    const at = this.bytes.byteOffset + start;
+    const viewable = this.owned && n >= VIEW_MIN;
+    if (ext === -1) {
+      if (!viewable) return new Uint8Array(this.#copy(n));
       this.pos += n;
-      return Buffer.from(this.bytes.subarray(start, start + n));
+      return new Uint8Array(this.bytes.buffer, at, n);
     }
-    const Typed = TYPED[ext]!;
-    const size = (Typed as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT;
+    if (ext === EXT_BUFFER) {
+      this.pos += n;
+      const b = this.bytes.subarray(start, start + n);
+      return viewable ? b : Buffer.from(b);
+    }
+    const Typed = TYPED[ext]! as unknown as { new (b: ArrayBuffer, o?: number, l?: number): ArrayBufferView; BYTES_PER_ELEMENT: number; name: string };
+    const size = Typed.BYTES_PER_ELEMENT;
     if (n % size !== 0) bad(`a ${Typed.name} of ${n} bytes`);
+    if (viewable && at % size === 0) {
+      this.pos += n;
+      return new Typed(this.bytes.buffer as ArrayBuffer, at, n / size);
+    }
     return new Typed(this.#copy(n));
   }
 
