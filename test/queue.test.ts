@@ -8,8 +8,10 @@ import { fileURLToPath } from 'node:url';
 import v8 from 'node:v8';
 import { afterEach, describe, expect, it } from 'vitest';
 import { JoinableQueue, Queue, QueueEmpty, QueueFull, SharedMemory, SimpleQueue, kTransfer } from 'osipc';
-// Internal: to see that a dead process really held a queue lock.
+// Internal: to see that a dead process really held a queue lock, and to pack
+// handles as Process does.
 import { SharedMutex } from '../dist/sync/mutex.js';
+import { packHandles } from '../dist/transfer.js';
 import { collect, packageRoot, runNode, spawnNode, testName, waitForLine } from './helpers/child.js';
 
 const PRODUCER_LOCK = 128, CONSUMER_LOCK = 384;
@@ -41,7 +43,7 @@ const shmPath = (name: string): string => `/dev/shm${name}`;
 
 describe('Queue in one process', () => {
   it('keeps FIFO order and an exact qsize', async () => {
-    const q = track(new Queue<number>());
+    const q = track(new Queue<number>({ spin: 0 }));
     expect(q.empty()).toBe(true);
     expect(q.full()).toBe(false);
     for (let i = 0; i < 1000; i++) await q.put(i);
@@ -145,6 +147,8 @@ describe('Queue in one process', () => {
     expect(() => new Queue({ name: 'no-slash' })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
     expect(() => new Queue(5 as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
     expect(() => new SimpleQueue({ maxsize: 3 } as never)).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_VALUE' }));
+    expect(() => new Queue({ spin: -1 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
+    expect(() => Queue.open('/osipc-x', { spin: 1.5 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
     const q = track(new Queue({ capacity: 5000 }));
     expect(q.capacity).toBe(8192);
     expect(() => q.getSync({ timeout: -1 })).toThrow(expect.objectContaining({ code: 'ERR_OUT_OF_RANGE' }));
@@ -295,11 +299,27 @@ describe('Queue in one process', () => {
     expect(lockHeld(q.name, PRODUCER_LOCK)).toBe(false);
   });
 
-  it('travels by name', () => {
-    const q = track(new JoinableQueue());
+  it('travels by name: another process rebuilds a working queue from its handle', async () => {
+    const q = track(new JoinableQueue<string>());
     expect(q[kTransfer]()).toEqual({ kind: 'JoinableQueue', data: { name: q.name } });
-    const s = track(new SimpleQueue());
+    const s = track(new SimpleQueue<string>());
     expect(s[kTransfer]()).toEqual({ kind: 'SimpleQueue', data: { name: s.name } });
+    const plain = track(new Queue<string>());
+    // What Process does with its args: pack here, v8-serialize, unpack there.
+    const packed = v8.serialize(packHandles({ queues: [q, s, plain] }).value).toString('base64');
+    const r = await runNode(`
+      import v8 from 'node:v8';
+      import { JoinableQueue, Queue, SimpleQueue } from 'osipc';
+      import { unpackHandles } from './dist/transfer.js';
+      const { queues: [j, s, p] } = unpackHandles(v8.deserialize(Buffer.from(process.argv[2], 'base64')), []);
+      console.log(j instanceof JoinableQueue, s instanceof SimpleQueue, p instanceof Queue && !(p instanceof JoinableQueue));
+      await j.put('j'); await s.put('s'); await p.put('p');`, [packed]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('true true true');
+    expect([await q.get(), await s.get(), await plain.get()]).toEqual(['j', 's', 'p']);
+    expect(q.unfinishedTasks()).toBe(1);
+    q.close();
+    expect(() => q[kTransfer]()).toThrow(expect.objectContaining({ code: 'ERR_OSIPC_CLOSED' }));
   });
 });
 
