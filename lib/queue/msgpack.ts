@@ -324,6 +324,19 @@ function bad(what: string): never {
   throw new MsgpackFormatError(`invalid msgpack: ${what}`);
 }
 
+// The short-string cache of the reader (see #str).
+const SHORT_MAX = 24;
+const SHORT_SLOTS = 1024;
+const shortCache: (string | undefined)[] = new Array(SHORT_SLOTS).fill(undefined);
+
+// Buffer's own decoders, without toString's argument handling.
+declare module 'node:buffer' {
+  interface Buffer {
+    latin1Slice(start: number, end: number): string;
+    utf8Slice(start: number, end: number): string;
+  }
+}
+
 /** Binaries at least this large may be views of an owned input (no copy). */
 const VIEW_MIN = 64 * 1024;
 
@@ -407,23 +420,27 @@ export class MsgpackReader {
     const b = this.bytes;
     const start = this.pos;
     this.pos += n;
-    if (n < 16) {
-      // Short ASCII: fromCharCode is cheaper than a UTF-8 decoder call.
-      let ascii = true;
-      for (let i = start; i < start + n; i++) if (b[i]! >= 0x80) { ascii = false; break; }
-      if (ascii) {
-        switch (n) {
-          case 0: return '';
-          case 1: return String.fromCharCode(b[start]!);
-          case 2: return String.fromCharCode(b[start]!, b[start + 1]!);
-          case 3: return String.fromCharCode(b[start]!, b[start + 1]!, b[start + 2]!);
-          case 4: return String.fromCharCode(b[start]!, b[start + 1]!, b[start + 2]!, b[start + 3]!);
-          case 5: return String.fromCharCode(b[start]!, b[start + 1]!, b[start + 2]!, b[start + 3]!, b[start + 4]!);
-          default: return b.toString('latin1', start, start + n);
-        }
+    if (n <= SHORT_MAX) {
+      // Short ASCII strings (keys above all) come from a small cache: comparing
+      // a few bytes is cheaper than making a string (and interning it as a key).
+      let h = n;
+      for (let i = start; i < start + n; i++) {
+        const c = b[i]!;
+        if (c >= 0x80) return b.toString('utf8', start, start + n);
+        h = (Math.imul(h, 31) + c) | 0;
       }
+      const slot = (h ^ (h >>> 13)) & (SHORT_SLOTS - 1);
+      const hit = shortCache[slot];
+      if (hit !== undefined && hit.length === n) {
+        let same = true;
+        for (let i = 0; i < n; i++) if (hit.charCodeAt(i) !== b[start + i]) { same = false; break; }
+        if (same) return hit;
+      }
+      const made = n === 0 ? '' : n === 1 ? String.fromCharCode(b[start]!) : b.latin1Slice(start, start + n);
+      shortCache[slot] = made;
+      return made;
     }
-    return b.toString('utf8', start, start + n);
+    return b.utf8Slice(start, start + n);
   }
 
   #array(n: number, depth: number): unknown[] {
