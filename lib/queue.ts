@@ -7,7 +7,7 @@
 import { ClosedError, OsipcError } from './errors.js';
 import { kTransfer, registerTransferable, type TransferDescriptor } from './transfer.js';
 import {
-  defaultIpcName, invalidArg, validateInteger, validateIpcName, validateMode, validateOptions, validateString,
+  defaultIpcName, invalidArg, typeError, validateInteger, validateIpcName, validateMode, validateOptions, validateString,
   type WaitOptions,
 } from './validate.js';
 import { CODEC_NAMES, type CodecName } from './queue/codec.js';
@@ -173,6 +173,29 @@ export class Queue<T = unknown> {
   /** Like put(), blocking this thread for at most `timeout` ms. */
   putSync(value: T, options?: { timeout?: number }): void {
     this.#engine.putSync(value, options);
+  }
+
+  /**
+   * Puts every value in order, like put() for each but taking the lock once
+   * for as many as go in at once (cheaper per item). `timeout` covers the
+   * whole call; on failure the error's `count` says how many went in.
+   */
+  putMany(values: readonly T[], options?: WaitOptions): Promise<void> {
+    if (!Array.isArray(values)) return Promise.reject(typeError('values', 'an Array', values));
+    return this.#engine.putMany(values, options);
+  }
+
+  /**
+   * Waits like get() for one item, then returns it with up to `max - 1` more
+   * that are in the queue now, in order (cheaper per item).
+   */
+  getMany(max: number, options?: WaitOptions): Promise<T[]> {
+    try {
+      validateInteger(max, 'max', 1);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#engine.getMany(max, options) as Promise<T[]>;
   }
 
   /** Appends now or throws QueueFull. */

@@ -125,6 +125,29 @@ describe('Queue in one process', () => {
     await expect(raw.put('text' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
   });
 
+  it('putMany and getMany move batches in order', async () => {
+    const q = track(new Queue<unknown>({ maxsize: 50 }));
+    const values = Array.from({ length: 200 }, (_, i) => (i % 50 === 7 ? new Date(i) : { i }));
+    const getting = (async () => {
+      const got: unknown[] = [];
+      while (got.length < 200) got.push(...(await q.getMany(64)));
+      return got;
+    })();
+    await q.putMany(values);
+    expect(await getting).toStrictEqual(values);
+    await q.putMany([1, 2, 3]);
+    expect(await q.getMany(2)).toEqual([1, 2]);
+    expect(await q.getMany(10)).toEqual([3]);
+    await expect(q.getMany(5, { timeout: 20 })).rejects.toBeInstanceOf(QueueEmpty);
+    await expect(q.getMany(0)).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    await expect(q.putMany('x' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    // A timeout part way: the error says how many went in.
+    const err = await q.putMany(Array.from({ length: 60 }, (_, i) => i), { timeout: 30 }).catch((e) => e);
+    expect(err).toBeInstanceOf(QueueFull);
+    expect(err.count).toBe(50);
+    expect(q.qsize()).toBe(50);
+  });
+
   it('refuses what the serializer refuses, and leaves the queue as it was', async () => {
     const q = track(new Queue());
     await expect(q.put(() => 1)).rejects.toMatchObject({ name: 'DataCloneError' });

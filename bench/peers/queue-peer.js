@@ -3,6 +3,7 @@
 // Sync forms. Commands arrive in the inbox:
 //   { cmd: 'send', n }  put n messages { i, s: 'hello' } into the outbox
 //   { cmd: 'echo', n }  get n messages from the inbox, putting each back
+//   { cmd: 'sendMany', n, batch }  the same as send, with putMany of `batch`
 //   null                close and exit
 import { Queue } from 'osipc';
 
@@ -17,6 +18,12 @@ for (;;) {
   if (c === null) break;
   if (c.cmd === 'send') {
     for (let i = 0; i < c.n; i++) await put({ i, s: 'hello' });
+  } else if (c.cmd === 'sendMany') {
+    for (let i = 0; i < c.n; i += c.batch) {
+      const batch = [];
+      for (let j = i; j < Math.min(c.n, i + c.batch); j++) batch.push({ i: j, s: 'hello' });
+      await outbox.putMany(batch);
+    }
   } else if (c.cmd === 'echo') {
     for (let i = 0; i < c.n; i++) await put(await get());
   }

@@ -43,6 +43,22 @@ function queueThroughput(n, form) {
   });
 }
 
+// The same with putMany/getMany in batches of `batch`.
+function queueThroughputBatched(n, batch) {
+  return withPeer('async', async (toPeer, fromPeer) => {
+    const drain = async (count) => {
+      for (let got = 0; got < count;) got += (await fromPeer.getMany(batch)).length;
+    };
+    const warm = Math.min(n, 10_000);
+    await toPeer.put({ cmd: 'sendMany', n: warm, batch });
+    await drain(warm);
+    const t0 = process.hrtime.bigint();
+    await toPeer.put({ cmd: 'sendMany', n, batch });
+    await drain(n);
+    return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+  });
+}
+
 // Microseconds per round trip: put to the peer, get its echo.
 function queueRtt(n, form) {
   return withPeer(form, async (toPeer, fromPeer) => {
@@ -73,6 +89,7 @@ export default async function (b) {
 
   await b.measure('osipc.queue.tput', rate, () => queueThroughput(msgs, 'async'));
   await b.measure('osipc.queue.tput_sync', rate, () => queueThroughput(msgs, 'sync'));
+  await b.measure('osipc.queue.tput_batch64', rate, () => queueThroughputBatched(msgs, 64));
   await b.measure('osipc.queue.rtt', us, () => queueRtt(rtts, 'async'));
   await b.measure('osipc.queue.rtt_sync', us, () => queueRtt(rtts, 'sync'));
   // The peers (measured once per pass, shared with the baseline suite).
@@ -88,5 +105,6 @@ export default async function (b) {
   b.compare('osipc.queue.rtt', 'node.fork_ipc.rtt_json', { atMost: 0.5, note: 'issue 6 goal' });
   b.compare('osipc.queue.rtt', 'py.mp_queue.rtt', { note: 'reference' });
   b.compare('osipc.queue.tput_sync', 'node.fork_ipc.tput_json', { note: 'Sync forms (reference)' });
+  b.compare('osipc.queue.tput_batch64', 'node.fork_ipc.tput_json', { note: 'putMany/getMany of 64 (reference)' });
   b.compare('osipc.queue.rtt_sync', 'node.fork_ipc.rtt_json', { note: 'Sync forms (reference)' });
 }

@@ -228,6 +228,91 @@ export class QueueEngine {
     }
   }
 
+  /**
+   * Puts every value, in order, taking the producer lock once for as many as
+   * go in straight away; a value that needs to wait (or a slower encoding)
+   * goes through put(). The timeout covers the whole call. On failure the
+   * error's `count` says how many values are in the queue.
+   */
+  async putMany(values: readonly unknown[], options?: WaitOptions): Promise<void> {
+    const { timeout, signal } = validateWaitOptions(options);
+    this.#checkOpen();
+    const deadline = performance.now() + timeout;
+    let i = 0;
+    try {
+      while (i < values.length) {
+        i = this.#putManyNow(values, i);
+        if (i === values.length) break;
+        const left = timeout === Infinity ? Infinity : Math.max(0, deadline - performance.now());
+        await this.put(values[i], { timeout: left, signal });
+        i++;
+      }
+    } catch (err) {
+      if (err !== null && typeof err === 'object') (err as { count?: number }).count = i;
+      throw err;
+    }
+  }
+
+  // Puts values[from...] under one lock while each fits without waiting and
+  // takes the fast encoding; returns the index of the first one not put.
+  #putManyNow(values: readonly unknown[], from: number): number {
+    if (this.#putters.length > 0 || this.#holdsProducer) return from;
+    const ring = this.ring;
+    if (ring.producerBusy()) return from;
+    const lock = ring.producerLock;
+    const l = lock.tryLock();
+    if (l === 'busy') return from;
+    let i = from;
+    try {
+      ring.lockedProducer(l);
+      while (i < values.length && !ring.isFull() && ring.putDirect(values[i]) === 1) i++;
+    } finally {
+      lock.unlock();
+    }
+    return i;
+  }
+
+  /**
+   * Waits like get() for one item, then returns it with up to `max - 1` more
+   * that are there now, taking the consumer lock once.
+   */
+  async getMany(max: number, options?: WaitOptions): Promise<unknown[]> {
+    const out = [await this.get(options)];
+    while (out.length < max && this.#stash.length > 0 && this.#getters.length === 0) out.push(this.#stash.shift());
+    if (out.length >= max || this.#closed || this.#getters.length > 0 || this.#holdsConsumer) return out;
+    const ring = this.ring;
+    if (ring.consumerBusy()) return out;
+    const lock = ring.consumerLock;
+    const l = lock.tryLock();
+    if (l === 'busy') return out;
+    let partial = false;
+    try {
+      ring.lockedConsumer(l);
+      while (out.length < max) {
+        const r = ring.take();
+        if (r === EMPTY) break;
+        if (r === PARTIAL) {
+          partial = true;
+          break;
+        }
+        out.push(r);
+      }
+    } catch (err) {
+      // What was taken stays first in line for the next calls.
+      this.#stash.unshift(...out);
+      throw err;
+    } finally {
+      if (partial) {
+        // The rest of that message arrives in the background for the next get.
+        this.#holdsConsumer = true;
+        void this.#getPump();
+      } else {
+        lock.unlock();
+      }
+    }
+    return out;
+  }
+
   putNowait(value: unknown): void {
     this.#checkOpen();
     const ring = this.ring;
