@@ -38,9 +38,12 @@ int main(int argc, char **argv) {
       return 1;
     }
     for (long i = 0; i < n; i++) {
-      osipc_lock(v);
+      if (osipc_lock(v) == EOWNERDEAD) fprintf(stderr, "%s: took the lock from a holder that died\n", argv[1]);
       *(volatile int32_t *)cell = *(volatile int32_t *)cell + 1;
-      osipc_unlock(v);
+      if (osipc_unlock(v) != 0) {
+        fprintf(stderr, "%s: unlock refused: this process does not hold the lock\n", argv[1]);
+        return 1;
+      }
     }
   } else {
     fprintf(stderr, "unknown command %s\n", argv[2]);
