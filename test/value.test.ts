@@ -556,6 +556,23 @@ describe.skipIf(!hasCc)('Value: C interop (examples/c/osipc_value.h)', () => {
     v.getLock().release();
   });
 
+  it('Node sees a C holder as alive while it runs, and takes over when it is SIGKILLed', async () => {
+    const v = keep(new Value('i', 0));
+    const c = spawn(exe, [v.name, 'hold', '60000']);
+    const done = collect(c);
+    await waitForLine(c, /holding/);
+    const lock = v.getLock();
+    // Several owner checks (every ~150 ms) must find the C process alive (its record matches).
+    expect(await lock.acquire({ timeout: 800 })).toBe(false);
+    c.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    expect(await lock.acquire({ timeout: 10_000 })).toBe(true);
+    expect(lock.ownerDied).toBe(true);
+    v.value += 1;
+    lock.release();
+    expect(v.value).toBe(1);
+  });
+
   it('C refuses what is not a Value', () => {
     const shm = keep(SharedMemory.create({ name: testName('c'), size: 4096 }));
     const r = spawnSync(exe, [shm.name, 'read'], { encoding: 'utf8' });
