@@ -22,7 +22,6 @@ export { Value, RawValue } from './value.js';
 export type { ValueOptions, AtomicInput } from './value.js';
 export { SharedArray, SharedArray as Array, RawArray } from './shared-array.js';
 export type { SharedArrayOptions, SizeOrInit } from './shared-array.js';
-export type { SegmentLock } from './segment-lock.js';
 export { Lock } from './lock.js';
 export { RLock } from './rlock.js';
 export { Semaphore, BoundedSemaphore } from './semaphore.js';
