@@ -41,6 +41,7 @@ export class FrameReader {
   #fds: number[] = [];
   #eof = false;
   #error: Error | null = null;
+  #lastReadFull = true;
 
   constructor(fd: number, socket: boolean, limit: number, initial?: { bytes: Buffer; fds: number[] }) {
     this.#fd = fd;
@@ -72,6 +73,11 @@ export class FrameReader {
 
   get eof(): boolean {
     return this.#eof;
+  }
+
+  /** The last read filled all the room it had: more bytes are probably waiting. */
+  get lastReadFull(): boolean {
+    return this.#lastReadFull;
   }
 
   /**
@@ -187,6 +193,7 @@ export class FrameReader {
     } else {
       n = pipeIo.read(this.#fd, buf, at, len);
     }
+    this.#lastReadFull = n === len;
     return n === pipeIo.EAGAIN ? null : n;
   }
 

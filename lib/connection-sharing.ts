@@ -50,6 +50,10 @@ export class Token implements WriteLock {
     return this.#watch.wait(READABLE, timeout, signal);
   }
 
+  cancel(err: Error): void {
+    this.#watch?.cancel(READABLE, err);
+  }
+
   waitSync(timeout: number): number {
     return pipeIo.pollFd(this.r, READABLE, timeout);
   }

@@ -167,9 +167,12 @@ export class FrameWriter {
             }
           }
         }
+        const chunk = this.#chunks[this.#head]!;
         const n = fds !== null
           ? pipeIo.sendFds(this.#fd, this.#chunks, this.#head, this.#headOffset, max, fds)
-          : pipeIo.writev(this.#fd, this.#chunks, this.#head, this.#headOffset, max);
+          : chunk.length - this.#headOffset >= max // one chunk: plain write, fewer napi calls
+            ? pipeIo.write(this.#fd, chunk, this.#headOffset, max)
+            : pipeIo.writev(this.#fd, this.#chunks, this.#head, this.#headOffset, max);
         if (n === pipeIo.EAGAIN) return 'blocked';
         if (fds !== null) {
           this.#fdFrames.shift();

@@ -47,6 +47,8 @@ const HIGH_WATER = 1024 * 1024;
 // Payloads up to this size are copied when queued (must match the writer's).
 const COPY_LIMIT = 8 * 1024;
 const DONE = Promise.resolve();
+// Sends closer together than this are batched (see #kick).
+const DIRECT_WRITE_GAP_MS = 0.02;
 const kInternal = Symbol('osipc.Connection');
 
 interface Init {
@@ -105,9 +107,10 @@ export class Connection implements AsyncIterable<unknown> {
   #readTokenHeld = false;
   #waitFor: 'data' | 'token' = 'data';
   #pendingRecvs = 0;
+  #speculate = true;
   #writeScheduled = false;
   #writing = false;
-  readonly #closeController = new AbortController();
+  #lastDirect = -Infinity;
 
   /** @internal Use Pipe(), Connection.fromFd(), Listener or Client. */
   constructor(key: typeof kInternal, fd: number, init: Init) {
@@ -139,6 +142,7 @@ export class Connection implements AsyncIterable<unknown> {
     const maxMessageSize = validateMaxMessageSize(o.maxMessageSize);
     const socket = fstatSync(fd).isSocket();
     pipeIo.setNonBlocking(fd, true);
+    pipeIo.setCloseOnExec(fd, true); // inherited fds (e.g. 3) are not: keep it from grandchildren
     return new Connection(kInternal, fd, { readable, writable, maxMessageSize, socket });
   }
 
@@ -275,9 +279,23 @@ export class Connection implements AsyncIterable<unknown> {
     return writer.whenWritten(target);
   }
 
-  // Writes on a later turn, so the messages sent in this one leave together.
+  // A message sent after a quiet spell is written at once (lowest latency for
+  // request/response); messages that follow it closely are written together
+  // on a later turn of the loop (one write for a burst of sends).
   #kick(): void {
     if (this.#writeScheduled || this.#writing) return;
+    const now = performance.now();
+    if (now - this.#lastDirect > DIRECT_WRITE_GAP_MS) {
+      this.#lastDirect = now;
+      const writer = this.#writer!;
+      let r: FlushResult;
+      try {
+        r = writer.flushSome(this.#res.sharing?.write ?? null);
+      } catch {
+        return; // the writer has failed: its waiters know
+      }
+      if (r === 'done') return;
+    }
     this.#writeScheduled = true;
     setImmediate(() => {
       this.#writeScheduled = false;
@@ -330,8 +348,8 @@ export class Connection implements AsyncIterable<unknown> {
    * AbortError when `signal` fires, ClosedError when closed, and
    * ERR_OSIPC_BAD_MESSAGE for bytes that are not a value.
    */
-  async recv(options?: WaitOptions): Promise<unknown> {
-    return this.#decode(await this.#recvFrame(options, Infinity));
+  recv(options?: WaitOptions): Promise<unknown> {
+    return this.#recvFrame(options, Infinity, true);
   }
 
   /** recv() that blocks the thread, up to `timeout` ms (TimeoutError). */
@@ -342,7 +360,7 @@ export class Connection implements AsyncIterable<unknown> {
   /** The next message's bytes (Python's recv_bytes). */
   async recvBytes(options?: RecvBytesOptions): Promise<Buffer> {
     const maxLength = validateMaxLength(options);
-    return frameBytes(await this.#recvFrame(options, maxLength));
+    return frameBytes(await this.#recvFrame(options, maxLength, false) as Frame);
   }
 
   recvBytesSync(options?: RecvBytesSyncOptions): Buffer {
@@ -360,7 +378,7 @@ export class Connection implements AsyncIterable<unknown> {
     if (this.#readyNow()) return true;
     if (timeout === 0) return false;
     try {
-      return (await this.#watch().wait(READABLE, timeout, this.#closeController.signal)) !== 0;
+      return (await this.#watch().wait(READABLE, timeout)) !== 0;
     } catch (err) {
       throw this.#closed ? new ClosedError('Connection') : err;
     }
@@ -392,28 +410,35 @@ export class Connection implements AsyncIterable<unknown> {
     return r.holding || r.eof || pipeIo.pollFd(this.#res.fd, READABLE, 0) !== 0;
   }
 
-  async #recvFrame(options: WaitOptions | undefined, maxLength: number): Promise<Frame> {
+  // The next frame, or with `decode` the value it holds.
+  async #recvFrame(options: WaitOptions | undefined, maxLength: number, decode: boolean): Promise<unknown> {
     const { timeout, signal } = validateWaitOptions(options);
     this.#checkReadable();
     throwIfAborted(signal);
-    const first = this.#tryFrame(maxLength);
-    if (first !== null) return first;
+    const reader = this.#reader!;
+    // Reading before waiting costs a syscall that finds nothing when messages
+    // come one at a time (request/response): skip it then, epoll says when.
+    if (this.#speculate || reader.frameReady || !this.#exclusiveReader()) {
+      const first = this.#tryFrame(maxLength);
+      if (first !== null) return decode ? this.#decode(first) : first;
+      this.#speculate = false;
+    }
     const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
-    const stop = signal === undefined
-      ? this.#closeController.signal
-      : AbortSignal.any([signal, this.#closeController.signal]);
     this.#pendingRecvs++;
     try {
       for (;;) {
         const left = deadline - performance.now();
         if (left <= 0) throw new TimeoutError('recv timed out');
         const fired = this.#waitFor === 'token'
-          ? await this.#res.sharing!.read!.wait(left, stop)
-          : await this.#watch().wait(READABLE, left, stop);
+          ? await this.#res.sharing!.read!.wait(left, signal)
+          : await this.#watch().wait(READABLE, left, signal);
         this.#checkOpen();
         if (fired === 0) throw new TimeoutError('recv timed out');
         const frame = this.#tryFrame(maxLength);
-        if (frame !== null) return frame;
+        if (frame !== null) {
+          this.#speculate = reader.lastReadFull;
+          return decode ? this.#decode(frame) : frame;
+        }
       }
     } catch (err) {
       if (this.#closed && !(err instanceof ClosedError)) throw new ClosedError('Connection');
@@ -470,6 +495,11 @@ export class Connection implements AsyncIterable<unknown> {
     return frame;
   }
 
+  #exclusiveReader(): boolean {
+    const token = this.#res.sharing?.read ?? null;
+    return token === null || (!this.#readTokenHeld && token.isExclusive());
+  }
+
   #releaseReadToken(): void {
     if (!this.#readTokenHeld) return;
     this.#readTokenHeld = false;
@@ -503,7 +533,10 @@ export class Connection implements AsyncIterable<unknown> {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#closeController.abort();
+    // Pending recv()/poll() waits end now (with ClosedError); writes go on.
+    const closedErr = new ClosedError('Connection');
+    this.#res.watch?.cancel(READABLE, closedErr);
+    this.#res.sharing?.read?.cancel(closedErr);
     this.#reader?.close();
     const writer = this.#writer;
     if (writer !== null && writer.pending > 0 && writer.error === null) {
@@ -649,6 +682,7 @@ registerTransferable('Connection', (data, fds) => {
   const d = data as TransferData;
   const fd = fds[0]!;
   const sharingCount = 2 + (d.readable ? 2 : 0) + (d.writable ? 2 : 0);
+  for (const f of fds) pipeIo.setCloseOnExec(f, true); // inherited fds are not
   const sharing = Sharing.adopt(fds.slice(1, 1 + sharingCount), { read: d.readable, write: d.writable });
   pipeIo.setNonBlocking(fd, true);
   return Connection.adopt(fd, {

@@ -14,3 +14,5 @@ export { Connection } from './connection.js';
 export type { ConnectionOptions, RecvBytesOptions, RecvBytesSyncOptions, SyncOptions } from './connection.js';
 export { Pipe } from './pipe.js';
 export type { PipeOptions } from './pipe.js';
+export { Listener, Client } from './listener.js';
+export type { ListenerOptions, ClientOptions } from './listener.js';

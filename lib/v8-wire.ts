@@ -179,15 +179,19 @@ let p = 0;
 let end = 0;
 
 function readVarint(): number {
-  let result = 0;
-  let shift = 0;
-  for (;;) {
-    if (p >= end || shift > 28) throw BAIL;
+  if (p >= end) throw BAIL;
+  const b0 = d[p++]!;
+  if (b0 < 0x80) return b0;
+  let result = b0 & 0x7f;
+  let scale = 0x80;
+  for (let i = 1; i < 5; i++) {
+    if (p >= end) throw BAIL;
     const b = d[p++]!;
-    result += (b & 0x7f) * 2 ** shift;
+    result += (b & 0x7f) * scale;
     if (b < 0x80) return result;
-    shift += 7;
+    scale *= 0x80;
   }
+  throw BAIL;
 }
 
 function readValue(depth: number): unknown {

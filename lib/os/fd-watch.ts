@@ -14,6 +14,8 @@ const entries = new Map<number, Entry>();
 export interface FdWatch {
   /** Resolves with the events that fired, 0 on timeout (see FdPoller.wait). */
   wait(events: number, timeout?: number, signal?: AbortSignal): Promise<number>;
+  /** Rejects pending waits for any of `events` (on every user of this fd). */
+  cancel(events: number, err: Error): void;
   /** Lets the process exit while this fd is watched (until ref()). */
   unref(): void;
   ref(): void;
@@ -32,6 +34,7 @@ export function watchFd(fd: number): FdWatch {
   let released = false;
   return {
     wait: (events, timeout = Infinity, signal) => e.poller.wait(events, timeout, signal),
+    cancel: (events, err) => e.poller.cancel(events, err),
     unref: () => e.poller.unref(),
     ref: () => e.poller.ref(),
     release: () => {
