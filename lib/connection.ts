@@ -248,7 +248,7 @@ export class Connection implements AsyncIterable<unknown> {
     }
     const packed = packHandles(value);
     if (packed.value === value) {
-      const bytes = v8.serialize(value);
+      const bytes = serializeOrThrow(value);
       if (bytes.length > this.#limit) throw tooBig(bytes.length, this.#limit);
       return writer.enqueue(bytes, false, []);
     }
@@ -259,7 +259,7 @@ export class Connection implements AsyncIterable<unknown> {
     if (packed.fds.length > MAX_FDS_PER_MESSAGE) {
       throw rangeError('value', `holding at most ${MAX_FDS_PER_MESSAGE} file descriptors`, packed.fds.length);
     }
-    const bytes = v8.serialize(packed.value);
+    const bytes = serializeOrThrow(packed.value);
     if (bytes.length > this.#limit) throw tooBig(bytes.length, this.#limit);
     // Duplicates: the objects may be closed before the message is written.
     const dups: number[] = [];
@@ -628,6 +628,15 @@ export class Connection implements AsyncIterable<unknown> {
   #checkReadable(): void {
     this.#checkOpen();
     if (!this.#readable) throw new OsipcError('this Connection end only sends', 'ERR_OSIPC_NOT_READABLE');
+  }
+}
+
+// v8.serialize throws plain Errors; structuredClone's DataCloneError says what it is.
+function serializeOrThrow(value: unknown): Buffer {
+  try {
+    return v8.serialize(value);
+  } catch (err) {
+    throw new DOMException((err as Error).message, 'DataCloneError');
   }
 }
 

@@ -15,9 +15,14 @@ export function fixture(name: string): string {
   return fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 }
 
-export function spawnWithArgs(modulePath: string, fn: string, args: unknown[]): ChildProcess {
+export interface RunningChild extends ChildProcess {
+  /** Settles when the child has exited and its output is closed (killed after 60 s). */
+  result: Promise<ChildResult>;
+}
+
+export function spawnWithArgs(modulePath: string, fn: string, args: unknown[], timeoutMs = 60_000): RunningChild {
   const packed = packHandles(args);
-  return spawn(process.execPath, [runner, modulePath, fn], {
+  const child = spawn(process.execPath, [runner, modulePath, fn], {
     cwd: packageRoot,
     stdio: ['ignore', 'pipe', 'pipe', ...packed.fds],
     env: {
@@ -25,9 +30,12 @@ export function spawnWithArgs(modulePath: string, fn: string, args: unknown[]): 
       OSIPC_TEST_ARGS: v8.serialize(packed.value).toString('base64'),
       OSIPC_TEST_NFDS: String(packed.fds.length),
     },
-  });
+  }) as RunningChild;
+  // Collect from the start: 'close' may come before the test looks.
+  child.result = collect(child, timeoutMs);
+  return child;
 }
 
 export function runWithArgs(modulePath: string, fn: string, args: unknown[], timeoutMs = 30_000): Promise<ChildResult> {
-  return collect(spawnWithArgs(modulePath, fn, args), timeoutMs);
+  return spawnWithArgs(modulePath, fn, args, timeoutMs).result;
 }
