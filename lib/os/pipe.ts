@@ -95,7 +95,8 @@ function tryRecvFd(sock: number): number | null {
   const count = recvOut[0]!;
   for (let i = 1; i < count; i++) fdBinding.close(recvOut[2 + i]!);
   if (n === 0 && count === 0) throw new EOFError('end of file: the other end of the socket is closed');
-  if (count === 0) throw io.makeErrnoError(74 /* EBADMSG */, 'recvmsg');
+  // EPROTO: EBADMSG has no name in libuv, so Node could not print it.
+  if (count === 0) throw io.makeErrnoError(process.platform === 'darwin' ? 100 : 71 /* EPROTO */, 'recvmsg');
   return recvOut[2]!;
 }
 
@@ -135,7 +136,7 @@ export function sendFdSync(sock: number, fd: number, options?: { timeout?: numbe
 /**
  * Receives one fd sent with sendFd (or by any peer sending SCM_RIGHTS with at
  * least one byte). The new fd is close-on-exec. Rejects with EOFError when the
- * peer has closed, and EBADMSG when a byte arrives without an fd.
+ * peer has closed, and EPROTO when a byte arrives without an fd.
  */
 export async function recvFd(sock: number, options?: WaitOptions): Promise<number> {
   validateFd(sock, 'sock');
