@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import v8 from 'node:v8';
 import { Connection, EOFError, Pipe, type Connection as Conn } from 'osipc';
+import { runNode } from './helpers/child.js';
 import { openFds } from './helpers/leaks.js';
 import { fixture, runWithArgs, spawnWithArgs } from './helpers/spawn-args.js';
 
@@ -109,6 +110,25 @@ describe('Pipe() and Connection in one process', () => {
     await expect(a.recv()).rejects.toBeInstanceOf(EOFError);
     await expect((async () => { for (;;) await a.sendBytes(Buffer.alloc(65536)); })())
       .rejects.toMatchObject({ code: 'EPIPE' });
+  });
+
+  it('an idle Connection does not keep the process alive; a pending recv does', async () => {
+    const idle = await runNode(`
+      import { Pipe } from 'osipc';
+      const [a, b] = Pipe();
+      setTimeout(() => a.send('x'), 10);
+      console.log(await b.recv());
+    `, [], 10_000);
+    expect(idle.stdout.trim()).toBe('x');
+    expect(idle.code).toBe(0);
+    const waiting = await runNode(`
+      import { Pipe } from 'osipc';
+      const [a, b] = Pipe();
+      setTimeout(() => { console.log('still alive'); a.send('late'); }, 300);
+      console.log(await b.recv());
+      a.close(); b.close();
+    `, [], 10_000);
+    expect(waiting.stdout).toBe('still alive\nlate\n');
   });
 
   it('for await ends at EOF', async () => {
