@@ -4,7 +4,7 @@
 // read the same fd too, so that no byte of another reader's frame is taken.
 // A large frame is read straight into its own buffer, never through the
 // chunk buffer. Received fds (SCM_RIGHTS) wait here until their frame is parsed.
-import { EOFError } from './errors.js';
+import { EOFError, OsipcError } from './errors.js';
 import { badMessage, LONG_HEADER, parseHeader, SHORT_HEADER, tooLarge, type FrameHeader } from './frames.js';
 import { MAX_FDS_PER_MESSAGE, pipeIo } from './os/pipe.js';
 
@@ -25,6 +25,8 @@ export interface Frame {
 }
 
 const fdsOut = new Int32Array(2 + MAX_FDS_PER_MESSAGE);
+const EMPTY = Buffer.alloc(0);
+const two: Buffer[] = [EMPTY, EMPTY];
 
 export class FrameReader {
   readonly #fd: number;
@@ -38,10 +40,15 @@ export class FrameReader {
   #bigFilled = 0;
   #bigHeader: FrameHeader | null = null;
   #bigHeaderBytes: Buffer | null = null;
+  // #big is the caller's buffer (recvBytesInto), not ours.
+  #bigIsTarget = false;
   #fds: number[] = [];
   #eof = false;
   #error: Error | null = null;
   #lastReadFull = true;
+  // The last frame was large: read the next header alone, so that its payload
+  // is read straight into its own buffer instead of through the chunk buffer.
+  #largeFrames = false;
 
   constructor(fd: number, socket: boolean, limit: number, initial?: { bytes: Buffer; fds: number[] }) {
     this.#fd = fd;
@@ -87,10 +94,10 @@ export class FrameReader {
    * EOFError at end of file and ERR_OSIPC_BAD_MESSAGE (for good) when the
    * peer breaks the format.
    */
-  tryRead(exact: boolean, maxLength = Infinity): Frame | null {
+  tryRead(exact: boolean, maxLength = Infinity, target: Buffer | null = null): Frame | null {
     if (this.#error !== null) throw this.#error;
     try {
-      return this.#tryRead(exact, maxLength);
+      return this.#tryRead(exact, target === null ? maxLength : Math.min(maxLength, target.length), target);
     } catch (err) {
       const code = (err as { code?: string }).code;
       if (code === 'ERR_OSIPC_BAD_MESSAGE' || (code === 'ERR_OSIPC_MESSAGE_TOO_LARGE' && !softErrors.has(err as Error))) {
@@ -100,16 +107,25 @@ export class FrameReader {
     }
   }
 
-  #tryRead(exact: boolean, maxLength: number): Frame | null {
+  #tryRead(exact: boolean, maxLength: number, target: Buffer | null): Frame | null {
     for (;;) {
       if (this.#big !== null) {
         const h = this.#bigHeader!;
-        if (h.length > maxLength) throw softTooLarge(h.length, maxLength);
+        if (h.length > maxLength) throw softTooLarge(h.length, maxLength, target !== null);
         if (this.#bigFilled === h.length) return this.#finishBig();
-        const n = this.#readInto(this.#big, this.#bigFilled, h.length - this.#bigFilled);
+        const rest = h.length - this.#bigFilled;
+        // Alone on the fd, the next frame's header comes in the same read.
+        const n = exact
+          ? this.#readInto(this.#big, this.#bigFilled, rest)
+          : this.#readIntoTwo(this.#big.subarray(this.#bigFilled, h.length));
         if (n === null) return null;
         if (n === 0) throw new EOFError('end of file in the middle of a message');
-        this.#bigFilled += n;
+        if (n > rest) {
+          this.#bigFilled = h.length;
+          this.#end = n - rest; // read ahead into the (empty) chunk buffer
+        } else {
+          this.#bigFilled += n;
+        }
         continue;
       }
       const avail = this.#end - this.#start;
@@ -117,11 +133,11 @@ export class FrameReader {
       if (avail > 0) h = parseHeader(this.#buf!, this.#start, avail);
       if (h !== null) {
         if (h.length > this.#limit) throw tooLarge(h.length, this.#limit);
-        if (h.length > maxLength) throw softTooLarge(h.length, maxLength);
+        if (h.length > maxLength) throw softTooLarge(h.length, maxLength, target !== null);
         const total = h.headerSize + h.length;
-        if (avail >= total) return this.#takeFromChunk(h);
-        if (total > OWN_BUFFER_AT) {
-          this.#startBig(h, avail);
+        if (avail >= total) return this.#takeFromChunk(h, target);
+        if (total > OWN_BUFFER_AT || (target !== null && h.length > 0)) {
+          this.#startBig(h, avail, target);
           continue;
         }
       }
@@ -139,7 +155,7 @@ export class FrameReader {
         this.#start = 0;
       }
       let want = this.#buf.length - this.#end;
-      if (exact) {
+      if (exact || (this.#largeFrames && h === null)) {
         if (h !== null) want = h.headerSize + h.length - avail;
         else if (avail >= SHORT_HEADER) want = LONG_HEADER - avail; // a -1/-2 header
         else want = SHORT_HEADER - avail;
@@ -160,7 +176,7 @@ export class FrameReader {
       partial = !this.#onlyCompleteFrames();
     }
     if (this.#big !== null) {
-      parts.push(this.#bigHeaderBytes!, this.#big.subarray(0, this.#bigFilled));
+      parts.push(this.#bigHeaderBytes!, Buffer.from(this.#big.subarray(0, this.#bigFilled)));
       partial = this.#bigFilled < this.#bigHeader!.length;
     }
     const fds = this.#fds;
@@ -186,10 +202,7 @@ export class FrameReader {
     let n: number;
     if (this.#socket) {
       n = pipeIo.recvFds(this.#fd, buf, at, len, fdsOut);
-      const count = fdsOut[0]!;
-      for (let i = 0; i < count; i++) this.#fds.push(fdsOut[2 + i]!);
-      if (fdsOut[1] !== 0) throw badMessage('file descriptors were lost (more than 253 in one message)');
-      if (this.#fds.length > MAX_PENDING_FDS) throw badMessage('file descriptors arrived that no message announces');
+      this.#takeReceivedFds();
     } else {
       n = pipeIo.read(this.#fd, buf, at, len);
     }
@@ -197,17 +210,59 @@ export class FrameReader {
     return n === pipeIo.EAGAIN ? null : n;
   }
 
-  #takeFromChunk(h: FrameHeader): Frame {
-    const from = this.#start + h.headerSize;
-    const payload = this.#buf!.subarray(from, from + h.length);
-    this.#start = from + h.length;
-    if (this.#start === this.#end) this.#start = this.#end = 0;
-    return { payload, owned: false, handles: h.handles, fds: this.#claimFds(h) };
+  // Reads into `first`, then at most a long header into the chunk buffer.
+  #readIntoTwo(first: Buffer): number | null {
+    this.#buf ??= Buffer.allocUnsafeSlow(CHUNK);
+    this.#start = this.#end = 0;
+    two[0] = first;
+    two[1] = this.#buf;
+    const max = first.length + LONG_HEADER;
+    let n: number;
+    if (this.#socket) {
+      n = pipeIo.recvFdsv(this.#fd, two, 0, 0, max, fdsOut);
+      this.#takeReceivedFds();
+    } else {
+      n = pipeIo.readv(this.#fd, two, 0, 0, max);
+    }
+    two[0] = two[1] = EMPTY;
+    this.#lastReadFull = n === max;
+    return n === pipeIo.EAGAIN ? null : n;
   }
 
-  #startBig(h: FrameHeader, avail: number): void {
+  #takeReceivedFds(): void {
+    const count = fdsOut[0]!;
+    for (let i = 0; i < count; i++) this.#fds.push(fdsOut[2 + i]!);
+    if (fdsOut[1] !== 0) throw badMessage('file descriptors were lost (more than 253 in one message)');
+    if (this.#fds.length > MAX_PENDING_FDS) throw badMessage('file descriptors arrived that no message announces');
+  }
+
+  #takeFromChunk(h: FrameHeader, target: Buffer | null): Frame {
+    this.#largeFrames = false;
+    const from = this.#start + h.headerSize;
+    let payload = this.#buf!.subarray(from, from + h.length);
+    if (target !== null) payload = target.subarray(0, payload.copy(target, 0));
+    this.#start = from + h.length;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+    return { payload, owned: target !== null, handles: h.handles, fds: this.#claimFds(h) };
+  }
+
+  /**
+   * A recvBytesInto call ends (timeout, abort) in the middle of a frame being
+   * read into the caller's buffer: the reader takes its own copy, so the
+   * caller may reuse the buffer.
+   */
+  releaseTarget(): void {
+    if (this.#big === null || !this.#bigIsTarget) return;
+    const own = Buffer.allocUnsafe(this.#big.length);
+    this.#big.copy(own, 0, 0, this.#bigFilled);
+    this.#big = own;
+    this.#bigIsTarget = false;
+  }
+
+  #startBig(h: FrameHeader, avail: number, target: Buffer | null): void {
     const have = avail - h.headerSize; // payload bytes already in the chunk buffer
-    this.#big = Buffer.allocUnsafe(h.length);
+    this.#bigIsTarget = target !== null;
+    this.#big = target !== null ? target.subarray(0, h.length) : Buffer.allocUnsafe(h.length);
     this.#bigHeaderBytes = Buffer.from(this.#buf!.subarray(this.#start, this.#start + h.headerSize));
     if (have > 0) this.#buf!.copy(this.#big, 0, this.#start + h.headerSize, this.#end);
     this.#bigFilled = Math.max(have, 0);
@@ -217,8 +272,10 @@ export class FrameReader {
 
   #finishBig(): Frame {
     const h = this.#bigHeader!;
+    this.#largeFrames = true;
     const payload = this.#big!;
     this.#big = null;
+    this.#bigIsTarget = false;
     this.#bigHeader = null;
     this.#bigHeaderBytes = null;
     return { payload, owned: true, handles: h.handles, fds: this.#claimFds(h) };
@@ -272,8 +329,10 @@ export class FrameReader {
 
 // A maxLength refusal leaves the frame unread: the connection stays usable.
 const softErrors = new WeakSet<Error>();
-function softTooLarge(length: number, maxLength: number): Error {
-  const err = tooLarge(length, maxLength, 'maxLength');
+function softTooLarge(length: number, maxLength: number, into: boolean): Error {
+  const err = into
+    ? new OsipcError(`the message (${length} bytes) does not fit in the buffer`, 'ERR_OSIPC_BUFFER_TOO_SHORT')
+    : tooLarge(length, maxLength, 'maxLength');
   softErrors.add(err);
   return err;
 }

@@ -213,7 +213,7 @@ export class Connection implements AsyncIterable<unknown> {
       this.#checkWritable();
       const bytes = byteRange(data, offset, size, this.#limit);
       const end = this.#writer!.enqueue(bytes, false, []);
-      this.#kick();
+      this.#kick(bytes.length > COPY_LIMIT);
       return this.#afterQueue(end, bytes.length <= COPY_LIMIT);
     } catch (err) {
       return Promise.reject(err);
@@ -282,10 +282,10 @@ export class Connection implements AsyncIterable<unknown> {
   // A message sent after a quiet spell is written at once (lowest latency for
   // request/response); messages that follow it closely are written together
   // on a later turn of the loop (one write for a burst of sends).
-  #kick(): void {
+  #kick(big = false): void {
     if (this.#writeScheduled || this.#writing) return;
     const now = performance.now();
-    if (now - this.#lastDirect > DIRECT_WRITE_GAP_MS) {
+    if (big || now - this.#lastDirect > DIRECT_WRITE_GAP_MS) { // big: nothing to batch with
       this.#lastDirect = now;
       const writer = this.#writer!;
       let r: FlushResult;
@@ -363,6 +363,26 @@ export class Connection implements AsyncIterable<unknown> {
     return frameBytes(await this.#recvFrame(options, maxLength, false) as Frame);
   }
 
+  /**
+   * Reads the next message into `buffer` from `offset` (Python's
+   * recv_bytes_into); resolves with its length. A message that does not fit
+   * rejects with ERR_OSIPC_BUFFER_TOO_SHORT and stays unread. No allocation:
+   * the way to stream big messages through one reused buffer.
+   */
+  async recvBytesInto(buffer: ArrayBufferView | ArrayBuffer, offset?: number, options?: WaitOptions): Promise<number> {
+    const target = intoRange(buffer, offset);
+    const frame = (await this.#recvFrame(options, Infinity, false, target)) as Frame;
+    for (const fd of frame.fds) closeQuietly(fd);
+    return frame.payload.length;
+  }
+
+  recvBytesIntoSync(buffer: ArrayBufferView | ArrayBuffer, offset?: number, options?: SyncOptions): number {
+    const target = intoRange(buffer, offset);
+    const frame = this.#recvFrameSync(options, Infinity, target);
+    for (const fd of frame.fds) closeQuietly(fd);
+    return frame.payload.length;
+  }
+
   recvBytesSync(options?: RecvBytesSyncOptions): Buffer {
     const maxLength = validateMaxLength(options);
     return frameBytes(this.#recvFrameSync(options, maxLength));
@@ -411,15 +431,25 @@ export class Connection implements AsyncIterable<unknown> {
   }
 
   // The next frame, or with `decode` the value it holds.
-  async #recvFrame(options: WaitOptions | undefined, maxLength: number, decode: boolean): Promise<unknown> {
+  async #recvFrame(options: WaitOptions | undefined, maxLength: number, decode: boolean,
+    target: Buffer | null = null): Promise<unknown> {
     const { timeout, signal } = validateWaitOptions(options);
     this.#checkReadable();
     throwIfAborted(signal);
+    try {
+      return await this.#recvFrameIn(timeout, signal, maxLength, decode, target);
+    } finally {
+      if (target !== null) this.#reader?.releaseTarget();
+    }
+  }
+
+  async #recvFrameIn(timeout: number, signal: AbortSignal | undefined, maxLength: number, decode: boolean,
+    target: Buffer | null): Promise<unknown> {
     const reader = this.#reader!;
     // Reading before waiting costs a syscall that finds nothing when messages
     // come one at a time (request/response): skip it then, epoll says when.
     if (this.#speculate || reader.frameReady || !this.#exclusiveReader()) {
-      const first = this.#tryFrame(maxLength);
+      const first = this.#tryFrame(maxLength, target);
       if (first !== null) return decode ? this.#decode(first) : first;
       this.#speculate = false;
     }
@@ -434,7 +464,7 @@ export class Connection implements AsyncIterable<unknown> {
           : await this.#watch().wait(READABLE, left, signal);
         this.#checkOpen();
         if (fired === 0) throw new TimeoutError('recv timed out');
-        const frame = this.#tryFrame(maxLength);
+        const frame = this.#tryFrame(maxLength, target);
         if (frame !== null) {
           this.#speculate = reader.lastReadFull;
           return decode ? this.#decode(frame) : frame;
@@ -448,34 +478,38 @@ export class Connection implements AsyncIterable<unknown> {
     }
   }
 
-  #recvFrameSync(options: SyncOptions | undefined, maxLength: number): Frame {
+  #recvFrameSync(options: SyncOptions | undefined, maxLength: number, target: Buffer | null = null): Frame {
     const { timeout } = validateWaitOptions(options);
     this.#checkReadable();
     const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
-    for (;;) {
-      const frame = this.#tryFrame(maxLength);
-      if (frame !== null) return frame;
-      const left = deadline - performance.now();
-      const fired = left <= 0 ? 0 : this.#waitFor === 'token'
-        ? this.#res.sharing!.read!.waitSync(left)
-        : pipeIo.pollFd(this.#res.fd, READABLE, left);
-      if (fired === 0) throw new TimeoutError('recv timed out');
+    try {
+      for (;;) {
+        const frame = this.#tryFrame(maxLength, target);
+        if (frame !== null) return frame;
+        const left = deadline - performance.now();
+        const fired = left <= 0 ? 0 : this.#waitFor === 'token'
+          ? this.#res.sharing!.read!.waitSync(left)
+          : pipeIo.pollFd(this.#res.fd, READABLE, left);
+        if (fired === 0) throw new TimeoutError('recv timed out');
+      }
+    } finally {
+      if (target !== null) this.#reader?.releaseTarget();
     }
   }
 
   // A whole frame if one can be had without waiting; otherwise null, with
   // #waitFor saying what to wait for.
-  #tryFrame(maxLength: number): Frame | null {
+  #tryFrame(maxLength: number, target: Buffer | null = null): Frame | null {
     const reader = this.#reader!;
     const token = this.#res.sharing?.read ?? null;
     this.#waitFor = 'data';
     if (token === null || (!this.#readTokenHeld && token.isExclusive())) {
-      return reader.tryRead(false, maxLength);
+      return reader.tryRead(false, maxLength, target);
     }
     // Shared: read exactly one frame while holding the read token. Frames
     // already taken out of the kernel (moved here with the end) are ours.
     if (!this.#readTokenHeld) {
-      if (reader.frameReady) return reader.tryRead(true, maxLength);
+      if (reader.frameReady) return reader.tryRead(true, maxLength, target);
       if (!token.tryAcquire()) {
         this.#waitFor = 'token';
         return null;
@@ -484,9 +518,10 @@ export class Connection implements AsyncIterable<unknown> {
     }
     let frame: Frame | null;
     try {
-      frame = reader.tryRead(true, maxLength);
+      frame = reader.tryRead(true, maxLength, target);
     } catch (err) {
-      if (reader.atBoundary || (err as { code?: string }).code !== 'ERR_OSIPC_MESSAGE_TOO_LARGE') {
+      const code = (err as { code?: string }).code;
+      if (reader.atBoundary || (code !== 'ERR_OSIPC_MESSAGE_TOO_LARGE' && code !== 'ERR_OSIPC_BUFFER_TOO_SHORT')) {
         this.#releaseReadToken();
       }
       throw err;
@@ -663,6 +698,15 @@ function byteRange(data: unknown, offset: unknown, size: unknown, limit: number)
   const len = size === undefined ? bytes.length - off : validateInteger(size, 'size', 0, bytes.length - off);
   if (len > limit) throw rangeError('size', `at most ${limit} bytes (maxMessageSize)`, len);
   return bytes.subarray(off, off + len);
+}
+
+function intoRange(buffer: unknown, offset: unknown): Buffer {
+  let bytes: Buffer;
+  if (buffer instanceof ArrayBuffer) bytes = Buffer.from(buffer);
+  else if (ArrayBuffer.isView(buffer)) bytes = Buffer.from(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  else throw typeError('buffer', 'an instance of Buffer, TypedArray, DataView or ArrayBuffer', buffer);
+  const off = offset === undefined ? 0 : validateInteger(offset, 'offset', 0, bytes.length);
+  return bytes.subarray(off);
 }
 
 function frameBytes(frame: Frame): Buffer {

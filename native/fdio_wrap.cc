@@ -2,7 +2,11 @@
 //   writev(fd, chunks: Uint8Array[], start, firstOffset, maxBytes) -> bytes written or -EAGAIN
 //       (gathers chunks[start...], skipping firstOffset bytes of the first,
 //       at most maxBytes in all and at most 64 chunks)
+//   readv(fd, chunks, start, firstOffset, maxBytes) -> bytes read (0 at EOF) or -EAGAIN
+//       (scatters into the chunks as writev gathers)
 //   dup(fd) -> a close-on-exec duplicate
+//   setPipeSize(fd, bytes) -> the pipe's new capacity, or -errno (not thrown:
+//       a pipe keeps working at its old size)
 //   pollFd(fd, events, timeoutMs) -> fired events, 0 on timeout (blocks: Sync forms only)
 //   bytesReadable(fd) -> unread bytes in a pipe or socket (FIONREAD)
 // Events: 1 readable, 2 writable, 4 hang-up, 8 error (invalid fd included).
@@ -82,6 +86,21 @@ Napi::Value WriteV(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), static_cast<double>(written));
 }
 
+Napi::Value ReadV(const Napi::CallbackInfo& info) {
+  int32_t fd;
+  if (!ArgInt32(info, 0, &fd)) return {};
+  struct iovec iov[kMaxChunks];
+  int n = GatherChunks(info, 1, iov);
+  if (n < 0) return {};
+  if (n == 0) return Napi::Number::New(info.Env(), -EAGAIN);  // no room: nothing read
+  ssize_t got = sys::ReadV(fd, iov, n);
+  if (got < 0 && got != -EAGAIN) {
+    ThrowErrno(info.Env(), static_cast<int>(-got), "readv");
+    return {};
+  }
+  return Napi::Number::New(info.Env(), static_cast<double>(got));
+}
+
 Napi::Value PollFd(const Napi::CallbackInfo& info) {
   int32_t fd, events;
   double timeout;
@@ -120,9 +139,17 @@ Napi::Value Dup(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), r);
 }
 
+Napi::Value SetPipeSize(const Napi::CallbackInfo& info) {
+  int32_t fd, size;
+  if (!ArgInt32(info, 0, &fd) || !ArgInt32(info, 1, &size)) return {};
+  return Napi::Number::New(info.Env(), sys::SetPipeSize(fd, size));
+}
+
 void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("setPipeSize", Napi::Function::New(env, SetPipeSize));
   exports.Set("dup", Napi::Function::New(env, Dup));
   exports.Set("writev", Napi::Function::New(env, WriteV));
+  exports.Set("readv", Napi::Function::New(env, ReadV));
   exports.Set("pollFd", Napi::Function::New(env, PollFd));
   exports.Set("bytesReadable", Napi::Function::New(env, BytesReadable));
 }

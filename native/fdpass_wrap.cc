@@ -5,6 +5,8 @@
 //   recvFds(sock, buf, offset, length, out: Int32Array) -> bytes (0 at EOF) or -EAGAIN;
 //       out[0] = fds received, out[1] = 1 when some were lost (control data
 //       truncated), out[2...] = the fds (close-on-exec)
+//   recvFdsv(sock, chunks, start, firstOffset, maxBytes, out) -> the same,
+//       scattering into chunks (as writev gathers)
 #include <errno.h>
 #include <sys/uio.h>
 
@@ -95,7 +97,42 @@ Napi::Value RecvFds(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(n));
 }
 
+Napi::Value RecvFdsV(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int32_t sock;
+  if (!ArgInt32(info, 0, &sock)) return {};
+  struct iovec iov[64];
+  int n = GatherChunksForSend(info, 1, iov);
+  if (n < 0) return {};
+  if (info.Length() < 6 || !info[5].IsTypedArray()) {
+    Napi::TypeError::New(env, "out must be an Int32Array").ThrowAsJavaScriptException();
+    return {};
+  }
+  Napi::TypedArray out_ta = info[5].As<Napi::TypedArray>();
+  if (out_ta.TypedArrayType() != napi_int32_array || out_ta.ElementLength() < 3) {
+    Napi::TypeError::New(env, "out must be an Int32Array of at least 3").ThrowAsJavaScriptException();
+    return {};
+  }
+  int32_t* out = reinterpret_cast<int32_t*>(static_cast<uint8_t*>(out_ta.ArrayBuffer().Data()) +
+                                            out_ta.ByteOffset());
+  out[0] = 0;
+  out[1] = 0;
+  if (n == 0) return Napi::Number::New(env, -EAGAIN);
+  int nfds = 0;
+  bool truncated = false;
+  ssize_t got = sys::RecvWithFdsV(sock, iov, n, out + 2, static_cast<int>(out_ta.ElementLength()) - 2,
+                                  &nfds, &truncated);
+  out[0] = nfds;
+  out[1] = truncated ? 1 : 0;
+  if (got < 0 && got != -EAGAIN) {
+    ThrowErrno(env, static_cast<int>(-got), "recvmsg");
+    return {};
+  }
+  return Napi::Number::New(env, static_cast<double>(got));
+}
+
 void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("recvFdsv", Napi::Function::New(env, RecvFdsV));
   exports.Set("sendFds", Napi::Function::New(env, SendFds));
   exports.Set("recvFds", Napi::Function::New(env, RecvFds));
 }

@@ -13,11 +13,15 @@ import { READABLE, WRITABLE } from './poller.js';
 const io = native as {
   writev(fd: number, chunks: Uint8Array[], start: number, firstOffset: number, maxBytes: number): number;
   dup(fd: number): number;
+  setPipeSize(fd: number, size: number): number;
   pollFd(fd: number, events: number, timeoutMs: number): number;
   bytesReadable(fd: number): number;
   sendFds(sock: number, chunks: Uint8Array[], start: number, firstOffset: number, maxBytes: number,
     fds: number[]): number;
   recvFds(sock: number, buf: Uint8Array, offset: number, length: number, out: Int32Array): number;
+  recvFdsv(sock: number, chunks: Uint8Array[], start: number, firstOffset: number, maxBytes: number,
+    out: Int32Array): number;
+  readv(fd: number, chunks: Uint8Array[], start: number, firstOffset: number, maxBytes: number): number;
   makeErrnoError(errno: number, syscall: string, path?: string): Error;
 };
 
@@ -41,8 +45,13 @@ export const pipeIo = {
   writev: io.writev,
   /** A close-on-exec duplicate. */
   dup: io.dup,
+  /** Linux: grows a pipe's buffer (F_SETPIPE_SZ); the new size, or -errno. */
+  setPipeSize: io.setPipeSize,
   sendFds: io.sendFds,
   recvFds: io.recvFds,
+  /** Scattering forms of read and recvFds (same arguments as writev). */
+  readv: io.readv,
+  recvFdsv: io.recvFdsv,
   /** Blocks up to timeoutMs (Infinity: for ever); events fired or 0. Sync forms only. */
   pollFd: (fd: number, events: number, timeoutMs: number): number =>
     io.pollFd(fd, events, timeoutMs === Infinity ? -1 : timeoutMs),

@@ -19,6 +19,14 @@ ssize_t WriteV(int fd, const struct iovec* iov, int iovcnt) {
   return n;
 }
 
+ssize_t ReadV(int fd, const struct iovec* iov, int iovcnt) {
+  ssize_t n;
+  do n = readv(fd, iov, iovcnt);
+  while (n < 0 && errno == EINTR);
+  if (n < 0) return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+  return n;
+}
+
 static double NowMs() {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -50,6 +58,15 @@ int PollFd(int fd, int events, double timeout_ms) {
 int DupCloseOnExec(int fd) {
   int r = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   return r < 0 ? -errno : r;
+}
+
+int SetPipeSize(int fd, int size) {
+#ifdef F_SETPIPE_SZ
+  int r = fcntl(fd, F_SETPIPE_SZ, size);
+  return r < 0 ? -errno : r;
+#else
+  return -ENOSYS;
+#endif
 }
 
 int BytesReadable(int fd) {

@@ -51,17 +51,22 @@ ssize_t SendWithFds(int sock, const struct iovec* iov, int iovcnt, const int* fd
 
 ssize_t RecvWithFds(int sock, void* buf, size_t len, int* fds, int max_fds, int* nfds,
                     bool* truncated) {
+  struct iovec iov = {buf, len};
+  return RecvWithFdsV(sock, &iov, 1, fds, max_fds, nfds, truncated);
+}
+
+ssize_t RecvWithFdsV(int sock, const struct iovec* iov, int iovcnt, int* fds, int max_fds,
+                     int* nfds, bool* truncated) {
   *nfds = 0;
   *truncated = false;
   union {
     char buf[CMSG_SPACE(sizeof(int) * kMaxFdsPerMessage)];
     struct cmsghdr align;
   } control;
-  struct iovec iov = {buf, len};
   struct msghdr msg;
   memset(&msg, 0, sizeof msg);
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
+  msg.msg_iov = const_cast<struct iovec*>(iov);
+  msg.msg_iovlen = iovcnt;
   msg.msg_control = control.buf;
   msg.msg_controllen = sizeof control.buf;
   ssize_t n;

@@ -21,6 +21,9 @@ ssize_t SendWithFds(int sock, const struct iovec* iov, int iovcnt, const int* fd
 // Bytes read (0 at end of file) or -errno (-EAGAIN when nothing is there).
 ssize_t RecvWithFds(int sock, void* buf, size_t len, int* fds, int max_fds, int* nfds,
                     bool* truncated);
+// The same, scattering into `iov`.
+ssize_t RecvWithFdsV(int sock, const struct iovec* iov, int iovcnt, int* fds, int max_fds,
+                     int* nfds, bool* truncated);
 
 }  // namespace sys
 }  // namespace osipc
