@@ -295,25 +295,31 @@ export class Connection implements AsyncIterable<unknown> {
         return; // the writer has failed: its waiters know
       }
       if (r === 'done') return;
+      void this.#drive(r); // full: wait for room right away
+      return;
     }
     this.#writeScheduled = true;
     setImmediate(() => {
       this.#writeScheduled = false;
-      void this.#drive();
+      void this.#drive(null);
     });
   }
 
-  async #drive(): Promise<void> {
+  // Writes until the queue is empty; `first` is what the caller's own
+  // attempt ran into (null: try at once).
+  async #drive(first: FlushResult | null): Promise<void> {
     if (this.#writing) return;
     const writer = this.#writer!;
     this.#writing = true;
     try {
+      let r: FlushResult | null = first;
       for (;;) {
         if (writer.error !== null || this.#res.fd < 0) break;
-        const r: FlushResult = writer.flushSome(this.#res.sharing?.write ?? null);
+        r ??= writer.flushSome(this.#res.sharing?.write ?? null);
         if (r === 'done') break;
         if (r === 'blocked') await this.#watch().wait(WRITABLE);
         else await this.#res.sharing!.write!.wait(Infinity);
+        r = null;
       }
     } catch {
       // The writer has failed: its waiters are rejected, later sends throw.
@@ -349,6 +355,14 @@ export class Connection implements AsyncIterable<unknown> {
    * ERR_OSIPC_BAD_MESSAGE for bytes that are not a value.
    */
   recv(options?: WaitOptions): Promise<unknown> {
+    // A message already read (a burst arrived in one read): no async machinery.
+    if (options === undefined && !this.#closed && this.#reader?.frameReady && this.#exclusiveReader()) {
+      try {
+        return Promise.resolve(this.#decode(this.#reader.tryRead(false)!));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
     return this.#recvFrame(options, Infinity, true);
   }
 

@@ -68,6 +68,73 @@ describe('Pipe() and Connection in one process', () => {
     expect((await b.recvBytes()).length).toBe(0);
   });
 
+  it('recvBytesInto fills the caller\'s buffer; too short refuses and leaves the message', async () => {
+    const [a, b] = pipe();
+    const buf = Buffer.alloc(16, 0xee);
+    await a.sendBytes(Buffer.from('hello'));
+    expect(await b.recvBytesInto(buf, 2)).toBe(5);
+    expect(buf.subarray(0, 8).toString('latin1')).toBe('\xee\xeehello\xee');
+    await a.sendBytes(Buffer.alloc(20, 1));
+    await expect(b.recvBytesInto(buf)).rejects.toMatchObject({ code: 'ERR_OSIPC_BUFFER_TOO_SHORT' });
+    expect(b.recvBytesIntoSync(new Uint8Array(32), 0, { timeout: 1000 })).toBe(20);
+    await expect(b.recvBytesInto(buf, 17)).rejects.toMatchObject({ code: 'ERR_OUT_OF_RANGE' });
+    await expect(b.recvBytesInto('x' as never)).rejects.toMatchObject({ code: 'ERR_INVALID_ARG_TYPE' });
+    // a big message read straight into the buffer, across several reads
+    const big = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 1000) big[i] = i % 251;
+    const into = Buffer.alloc(big.length);
+    const sent = a.sendBytes(big);
+    expect(await b.recvBytesInto(into)).toBe(big.length);
+    await sent;
+    expect(into.equals(big)).toBe(true);
+  });
+
+  it('recvBytesInto that times out mid-message gives the buffer back untouched from then on', async () => {
+    const [a, b] = pipe();
+    const payload = Buffer.alloc(100_000, 0x42);
+    const header = Buffer.alloc(4);
+    header.writeInt32BE(payload.length);
+    writeRaw(a.fileno(), Buffer.concat([header, payload.subarray(0, 40_000)]));
+    const mine = Buffer.alloc(payload.length);
+    await expect(b.recvBytesInto(mine, 0, { timeout: 50 })).rejects.toMatchObject({ code: 'ERR_OSIPC_TIMEOUT' });
+    mine.fill(0); // ours again: the connection must not write into it any more
+    writeRaw(a.fileno(), payload.subarray(40_000));
+    const got = await b.recvBytes({ timeout: 5000 });
+    expect(got.equals(payload)).toBe(true);
+    expect(mine.every((x) => x === 0)).toBe(true);
+  });
+
+  it('bytes read ahead go with a Connection that is sent on, partial message included', async () => {
+    const [a, b] = pipe();
+    const [x, y] = pipe();
+    for (const m of ['one', 'two', 'three']) await a.send(m);
+    await a.flush();
+    expect(await b.recv()).toBe('one'); // 'two' and 'three' are now read ahead in b
+    // then half of a big message, written raw, so b holds a partial frame too
+    const payload = Buffer.alloc(200_000, 7);
+    const header = Buffer.alloc(4);
+    header.writeInt32BE(payload.length);
+    await x.send(b); // b is sent on, holding two whole messages
+    const b2 = (await y.recv()) as Conn;
+    open.push(b2);
+    expect(await b2.recv()).toBe('two');
+    await x.send(b2); // holding 'three'
+    const b3 = (await y.recv()) as Conn;
+    open.push(b3);
+    expect(await b3.recv()).toBe('three');
+    writeRaw(a.fileno(), Buffer.concat([header, payload.subarray(0, 50_000)]));
+    await expect(b3.recvBytes({ timeout: 50 })).rejects.toMatchObject({ code: 'ERR_OSIPC_TIMEOUT' });
+    await x.send(b3); // holding half a message: the read token goes with it
+    const b4 = (await y.recv()) as Conn;
+    open.push(b4);
+    // the original b shares the end: it waits its turn and never reads half a frame
+    await expect(b.recvBytes({ timeout: 50 })).rejects.toMatchObject({ code: 'ERR_OSIPC_TIMEOUT' });
+    writeRaw(a.fileno(), payload.subarray(50_000));
+    expect((await b4.recvBytes({ timeout: 5000 })).equals(payload)).toBe(true);
+    await a.send('after');
+    expect(await b.recv({ timeout: 5000 })).toBe('after');
+  });
+
   it('poll: false before, true after, true at EOF; pollSync alike', async () => {
     const [r, w] = pipe({ duplex: false });
     expect(await r.poll()).toBe(false);
