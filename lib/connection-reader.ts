@@ -26,6 +26,8 @@ export interface Frame {
 
 const fdsOut = new Int32Array(2 + MAX_FDS_PER_MESSAGE);
 const EMPTY = Buffer.alloc(0);
+/** takeBufferedValue found nothing it can take. */
+export const NONE: unique symbol = Symbol('none');
 const two: Buffer[] = [EMPTY, EMPTY];
 
 export class FrameReader {
@@ -65,6 +67,25 @@ export class FrameReader {
   /** True when no partial frame is held (the fd's stream is at a frame boundary). */
   get atBoundary(): boolean {
     return this.#big === null && this.#onlyCompleteFrames();
+  }
+
+  /**
+   * The value of the next whole frame already read, decoded by `decode` from
+   * the chunk buffer in place (no view, no copy); `NONE` when there is none
+   * or it needs more than that (fds, own buffer): use tryRead then.
+   */
+  takeBufferedValue(decode: (buf: Buffer, start: number, end: number) => unknown): unknown {
+    if (this.#error !== null || this.#big !== null) return NONE;
+    const buf = this.#buf;
+    const at = this.#start;
+    if (buf === null || this.#end - at < SHORT_HEADER) return NONE;
+    const n = buf.readInt32BE(at);
+    if (n < 0 || n > this.#limit || this.#end - at - SHORT_HEADER < n) return NONE;
+    const from = at + SHORT_HEADER;
+    this.#start = from + n;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+    this.#largeFrames = false;
+    return decode(buf, from, from + n);
   }
 
   /** True when a whole frame can be returned without reading. */

@@ -5,7 +5,7 @@
 // SCM_RIGHTS on socket connections. Reading and writing never block the event
 // loop, except in the Sync forms, which block with a bound.
 import { fstatSync } from 'node:fs';
-import { closeQuietly, FrameReader, type Frame } from './connection-reader.js';
+import { closeQuietly, FrameReader, NONE, type Frame } from './connection-reader.js';
 import { Sharing } from './connection-sharing.js';
 import { FrameWriter, type FlushResult } from './connection-writer.js';
 import { ClosedError, EOFError, OsipcError, TimeoutError } from './errors.js';
@@ -16,7 +16,7 @@ import {
   invalidArg, rangeError, throwIfAborted, typeError, validateBoolean, validateInteger, validateNumber,
   validateOptions, validateWaitOptions, type WaitOptions,
 } from './validate.js';
-import { deserialize, fastSerialize } from './v8-wire.js';
+import { deserialize, deserializeRange, fastSerialize } from './v8-wire.js';
 import v8 from 'node:v8';
 
 export interface ConnectionOptions {
@@ -274,6 +274,7 @@ export class Connection implements AsyncIterable<unknown> {
 
   #afterQueue(end: number, copied: boolean): Promise<void> {
     const writer = this.#writer!;
+    if (writer.error !== null) return Promise.reject(writer.error); // e.g. EPIPE on the direct write
     const target = copied ? end - HIGH_WATER : end;
     if (writer.written >= target) return DONE;
     return writer.whenWritten(target);
@@ -356,9 +357,10 @@ export class Connection implements AsyncIterable<unknown> {
    */
   recv(options?: WaitOptions): Promise<unknown> {
     // A message already read (a burst arrived in one read): no async machinery.
-    if (options === undefined && !this.#closed && this.#reader?.frameReady && this.#exclusiveReader()) {
+    if (options === undefined && !this.#closed && this.#reader !== null && this.#exclusiveReader()) {
       try {
-        return Promise.resolve(this.#decode(this.#reader.tryRead(false)!));
+        const value = this.#reader.takeBufferedValue(decodeRange);
+        if (value !== NONE) return Promise.resolve(value);
       } catch (err) {
         return Promise.reject(err);
       }
@@ -613,6 +615,9 @@ export class Connection implements AsyncIterable<unknown> {
   #finishClose(): void {
     this.#closing = false;
     this.#releaseReadToken();
+    // A write token held here (a failed write in mid-frame) would stop every
+    // other writer for good; they get the broken stream's error instead.
+    if (this.#writer?.tokenHeld) this.#res.sharing?.write?.release();
     this.#writer?.close();
     finalizer.unregister(this);
     releaseResources(this.#res);
@@ -686,6 +691,17 @@ function serializeOrThrow(value: unknown): Buffer {
     return v8.serialize(value);
   } catch (err) {
     throw new DOMException((err as Error).message, 'DataCloneError');
+  }
+}
+
+// Decodes a plain value frame in place (the fast path of recv()).
+function decodeRange(buf: Buffer, start: number, end: number): unknown {
+  try {
+    return deserializeRange(buf, start, end);
+  } catch (err) {
+    const e = badMessage('a message that is not a V8-serialized value (sent with sendBytes?)');
+    (e as { cause?: unknown }).cause = err;
+    throw e;
   }
 }
 

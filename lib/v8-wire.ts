@@ -294,10 +294,15 @@ function readArray(depth: number): unknown[] {
  * not kept: values v8 decodes as views (Buffers, typed arrays) get a copy.
  */
 export function deserialize(bytes: Buffer, owned = false): unknown {
-  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1]! >= 13 && bytes[1]! <= VERSION) {
+  return deserializeRange(bytes, 0, bytes.length, owned);
+}
+
+/** deserialize(bytes.subarray(start, stop)) without making the view first. */
+export function deserializeRange(bytes: Buffer, start: number, stop: number, owned = false): unknown {
+  if (stop - start >= 2 && bytes[start] === 0xff && bytes[start + 1]! >= 13 && bytes[start + 1]! <= VERSION) {
     d = bytes;
-    p = 2;
-    end = bytes.length;
+    p = start + 2;
+    end = stop;
     try {
       return readValue(0);
     } catch (err) {
@@ -307,7 +312,8 @@ export function deserialize(bytes: Buffer, owned = false): unknown {
     }
   }
   // v8's Buffer/typed-array values alias the input: give them their own copy.
-  return v8.deserialize(owned ? bytes : Buffer.from(bytes));
+  const view = start === 0 && stop === bytes.length ? bytes : bytes.subarray(start, stop);
+  return v8.deserialize(owned ? view : Buffer.from(view));
 }
 
 const EMPTY = Buffer.alloc(0);
