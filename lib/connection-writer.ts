@@ -29,6 +29,8 @@ export interface WriteLock {
 
 interface Waiter {
   target: number;
+  /** Waiting for a borrowed payload (sendBytes) to stop being needed. */
+  borrowed: boolean;
   resolve(): void;
   reject(err: Error): void;
 }
@@ -56,6 +58,8 @@ export class FrameWriter {
   #frameStart = 0; // where the frame being written starts
   #fdFrames: FdFrame[] = [];
   #waiters: Waiter[] = [];
+  // Big payloads that are the caller's buffers (sendBytes), not copies.
+  #borrowed = new WeakSet<Uint8Array>();
   #tokenHeld = false;
   #error: Error | null = null;
 
@@ -101,7 +105,7 @@ export class FrameWriter {
    * duplicates the writer owns and closes once sent. Returns the byte count
    * that ends this frame (for whenWritten).
    */
-  enqueue(payload: Uint8Array, handles: boolean, fds: number[]): number {
+  enqueue(payload: Uint8Array, handles: boolean, fds: number[], borrowed = false): number {
     if (this.#error !== null) throw this.#error;
     const len = payload.length;
     const header = handles ? LONG_HEADER : 4;
@@ -116,17 +120,22 @@ export class FrameWriter {
       this.#stagePos += writeHeader(stage, this.#stagePos, len, handles, fds.length);
       this.#seal();
       this.#chunks.push(payload);
+      if (borrowed) this.#borrowed.add(payload);
     }
     this.#queued += header + len;
     this.#frameEnds.push(this.#queued);
     return this.#queued;
   }
 
-  /** Resolves once `target` bytes have been written in all. */
-  whenWritten(target: number): Promise<void> {
+  /**
+   * Resolves once `target` bytes have been written in all. `borrowed`: the
+   * bytes up to `target` end with a caller's buffer, and it is enough that the
+   * writer no longer needs that buffer (it may copy a short tail of it).
+   */
+  whenWritten(target: number, borrowed = false): Promise<void> {
     if (this.#error !== null) return Promise.reject(this.#error);
     if (this.#written >= target) return Promise.resolve();
-    return new Promise((resolve, reject) => this.#waiters.push({ target, resolve, reject }));
+    return new Promise((resolve, reject) => this.#waiters.push({ target, borrowed, resolve, reject }));
   }
 
   /** Writes what it can now. 'blocked': wait for WRITABLE; 'token': wait for the write token. */
@@ -173,7 +182,10 @@ export class FrameWriter {
           : chunk.length - this.#headOffset >= max // one chunk: plain write, fewer napi calls
             ? pipeIo.write(this.#fd, chunk, this.#headOffset, max)
             : pipeIo.writev(this.#fd, this.#chunks, this.#head, this.#headOffset, max);
-        if (n === pipeIo.EAGAIN) return 'blocked';
+        if (n === pipeIo.EAGAIN) {
+          this.#releaseBorrowedTail();
+          return 'blocked';
+        }
         if (fds !== null) {
           this.#fdFrames.shift();
           for (const fd of fds) closeQuietly(fd);
@@ -211,6 +223,27 @@ export class FrameWriter {
   }
 
   // ---- internals ----
+
+  // The kernel is full and what is left of the caller's buffer at the head is
+  // short: copy it, so the caller can go on (e.g. queue its next message,
+  // whose header then leaves in the same write as this tail).
+  #releaseBorrowedTail(): void {
+    const chunk = this.#chunks[this.#head];
+    if (chunk === undefined || !this.#borrowed.has(chunk)) return;
+    const rest = chunk.length - this.#headOffset;
+    if (rest > COPY_LIMIT) return;
+    this.#borrowed.delete(chunk);
+    this.#chunks[this.#head] = Buffer.from(chunk.subarray(this.#headOffset));
+    this.#headOffset = 0;
+    const end = this.#written + rest;
+    if (this.#waiters.length === 0) return;
+    const keep: Waiter[] = [];
+    for (const w of this.#waiters) {
+      if (w.borrowed && w.target <= end) w.resolve();
+      else keep.push(w);
+    }
+    this.#waiters = keep;
+  }
 
   // The staging buffer with room for `need` more bytes.
   #room(need: number): Buffer {

@@ -212,7 +212,7 @@ export class Connection implements AsyncIterable<unknown> {
     try {
       this.#checkWritable();
       const bytes = byteRange(data, offset, size, this.#limit);
-      const end = this.#writer!.enqueue(bytes, false, []);
+      const end = this.#writer!.enqueue(bytes, false, [], true);
       this.#kick(bytes.length > COPY_LIMIT);
       return this.#afterQueue(end, bytes.length <= COPY_LIMIT);
     } catch (err) {
@@ -277,7 +277,7 @@ export class Connection implements AsyncIterable<unknown> {
     if (writer.error !== null) return Promise.reject(writer.error); // e.g. EPIPE on the direct write
     const target = copied ? end - HIGH_WATER : end;
     if (writer.written >= target) return DONE;
-    return writer.whenWritten(target);
+    return writer.whenWritten(target, !copied);
   }
 
   // A message sent after a quiet spell is written at once (lowest latency for
