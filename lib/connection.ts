@@ -447,16 +447,20 @@ export class Connection implements AsyncIterable<unknown> {
   }
 
   // The next frame, or with `decode` the value it holds.
-  async #recvFrame(options: WaitOptions | undefined, maxLength: number, decode: boolean,
+  #recvFrame(options: WaitOptions | undefined, maxLength: number, decode: boolean,
     target: Buffer | null = null): Promise<unknown> {
-    const { timeout, signal } = validateWaitOptions(options);
-    this.#checkReadable();
-    throwIfAborted(signal);
+    let timeout: number;
+    let signal: AbortSignal | undefined;
     try {
-      return await this.#recvFrameIn(timeout, signal, maxLength, decode, target);
-    } finally {
-      if (target !== null) this.#reader?.releaseTarget();
+      ({ timeout, signal } = validateWaitOptions(options));
+      this.#checkReadable();
+      throwIfAborted(signal);
+    } catch (err) {
+      return Promise.reject(err);
     }
+    const result = this.#recvFrameIn(timeout, signal, maxLength, decode, target);
+    if (target === null) return result;
+    return result.finally(() => this.#reader?.releaseTarget());
   }
 
   async #recvFrameIn(timeout: number, signal: AbortSignal | undefined, maxLength: number, decode: boolean,

@@ -1,6 +1,7 @@
 // The child side of bench/suites/pipes.js. Its end of the pipe is fd 3.
 //   echo           values back until EOF (round trips), and on { cmd: 'send', n }
 //                  sends n { i, s: 'hello' } (one-way throughput)
+//   echo-sync      values back with recvSync/sendSync (no event loop) until EOF
 //   stream <n> <size>      n messages of `size` bytes with sendBytes
 //   raw-stream <n> <size>  the same bytes with plain non-blocking write(2), no framing
 import { Connection, EOFError } from 'osipc';
@@ -24,6 +25,19 @@ if (mode === 'echo') {
     } else {
       await conn.send(m);
     }
+  }
+  conn.close();
+} else if (mode === 'echo-sync') {
+  const conn = Connection.fromFd(3);
+  for (;;) {
+    let m;
+    try {
+      m = conn.recvSync();
+    } catch (err) {
+      if (err instanceof EOFError) break;
+      throw err;
+    }
+    conn.sendSync(m);
   }
   conn.close();
 } else if (mode === 'stream') {

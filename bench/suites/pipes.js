@@ -25,9 +25,9 @@ function startPeer(fd, args) {
   return { child, exited };
 }
 
-async function withEchoPeer(body) {
+async function withEchoPeer(body, mode = 'echo') {
   const [mine, theirs] = Pipe();
-  const peer = startPeer(theirs.fileno(), ['echo']);
+  const peer = startPeer(theirs.fileno(), [mode]);
   theirs.close();
   try {
     return await body(mine);
@@ -51,6 +51,22 @@ function connectionRtt(n) {
     }
     return Number(process.hrtime.bigint() - t0) / 1e3 / n;
   });
+}
+
+/** The same with recvSync/sendSync on both sides: blocking poll(2), no event loop. */
+function connectionRttSync(n) {
+  return withEchoPeer(async (conn) => {
+    for (let i = 0; i < 5000; i++) {
+      conn.sendSync({ i, s: 'hello' });
+      conn.recvSync();
+    }
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      conn.sendSync({ i, s: 'hello' });
+      conn.recvSync();
+    }
+    return Number(process.hrtime.bigint() - t0) / 1e3 / n;
+  }, 'echo-sync');
 }
 
 /** Messages per second, one way: the child sends n { i, s: 'hello' }. */
@@ -120,6 +136,7 @@ export default async function (b) {
   const gbps = { unit: 'GB/s', better: 'higher' };
 
   await b.measure('osipc.pipe.rtt', us, () => connectionRtt(rtts));
+  await b.measure('osipc.pipe.rtt_sync', us, () => connectionRttSync(rtts));
   await b.measure('node.fork_ipc.rtt_json', us, () => forkIpcRtt(rtts, 'json'));
   await b.measure('node.fork_ipc.rtt_advanced', us, () => forkIpcRtt(rtts, 'advanced'));
   await b.measure('osipc.pipe.tput', rate, () => connectionThroughput(msgs));
@@ -131,6 +148,8 @@ export default async function (b) {
 
   b.compare('osipc.pipe.rtt', 'node.fork_ipc.rtt_json', { atMost: 0.5, note: 'issue 3 goal' });
   b.compare('osipc.pipe.rtt', 'node.fork_ipc.rtt_advanced', { note: 'reference' });
+  b.compare('osipc.pipe.rtt_sync', 'node.fork_ipc.rtt_json', { note: 'reference: recvSync/sendSync, blocking the thread' });
+  b.compare('osipc.pipe.rtt_sync', 'c.pipe.rtt_1B', { note: 'reference: vs the C pipe floor' });
   b.compare('osipc.pipe.tput', 'node.fork_ipc.tput_json', { atLeast: 3, note: 'issue 3 goal' });
   b.compare('osipc.pipe.tput', 'node.fork_ipc.tput_advanced', { note: 'reference' });
   b.compare('osipc.pipe.stream_64KiB', 'node.raw_pipe.stream_64KiB', { atLeast: 0.6, note: 'issue 3 goal (recvBytesInto, one reused buffer like the raw loop)' });
