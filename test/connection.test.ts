@@ -274,6 +274,14 @@ describe('Pipe() and Connection in one process', () => {
     writeRaw(c.fileno(), junk);
     await expect(d.recv({ timeout: 5000 })).rejects.toMatchObject({ code: 'ERR_OSIPC_BAD_MESSAGE' });
     await expect(d.recv({ timeout: 5000 })).rejects.toMatchObject({ code: 'ERR_OSIPC_BAD_MESSAGE' });
+    // a frame that announces fds which never came
+    const [e, f] = pipe();
+    const liar = Buffer.alloc(12 + 3);
+    liar.writeInt32BE(-2, 0);
+    liar.writeUInt32BE(5, 4);
+    liar.writeUInt32BE(3, 8);
+    writeRaw(e.fileno(), liar);
+    await expect(f.recv({ timeout: 5000 })).rejects.toMatchObject({ code: 'ERR_OSIPC_BAD_MESSAGE' });
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 1024 * 1024);
   });
 
@@ -298,6 +306,29 @@ describe('Pipe() and Connection in one process', () => {
     expect(await y.recv()).toBe('via the received end');
     await y.send('back');
     expect(await got.conn.recv()).toBe('back');
+  });
+
+  it('close() still writes what was sent, then the reader sees EOF', async () => {
+    const [r, w] = pipe({ duplex: false });
+    const big = Buffer.alloc(4 * 1024 * 1024, 3);
+    void w.sendBytes(big); // not awaited: more than the pipe holds
+    void w.send('last');
+    w.close();
+    expect(w.closed).toBe(true);
+    expect((await r.recvBytes({ timeout: 10_000 })).equals(big)).toBe(true);
+    expect(await r.recv({ timeout: 10_000 })).toBe('last');
+    await expect(r.recv({ timeout: 10_000 })).rejects.toMatchObject({ code: 'ERR_OSIPC_EOF' });
+  });
+
+  it('one message carries many Connections (their fds together)', async () => {
+    const [a, b] = pipe();
+    const pairs = Array.from({ length: 20 }, () => pipe());
+    await a.send({ ends: pairs.map(([x]) => x), n: 20 });
+    const got = (await b.recv()) as { ends: Conn[]; n: number };
+    open.push(...got.ends);
+    expect(got.ends.length).toBe(20);
+    await Promise.all(got.ends.map((c, i) => c.send(i)));
+    for (let i = 0; i < 20; i++) expect(await pairs[i]![1].recv({ timeout: 5000 })).toBe(i);
   });
 
   it('closes every fd it opened (pipes, transfers, close with pending data)', async () => {
