@@ -44,7 +44,6 @@ export type FlushResult = 'done' | 'blocked' | 'token';
 
 export class FrameWriter {
   readonly #fd: number;
-  readonly #socket: boolean;
   #chunks: Uint8Array[] = [];
   #head = 0;
   #headOffset = 0;
@@ -63,9 +62,8 @@ export class FrameWriter {
   #tokenHeld = false;
   #error: Error | null = null;
 
-  constructor(fd: number, socket: boolean) {
+  constructor(fd: number) {
     this.#fd = fd;
-    this.#socket = socket;
   }
 
   /** Bytes queued and not yet written. */

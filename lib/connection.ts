@@ -123,7 +123,7 @@ export class Connection implements AsyncIterable<unknown> {
     this.#socket = init.socket;
     this.#limit = init.maxMessageSize;
     this.#reader = init.readable ? new FrameReader(fd, init.socket, init.maxMessageSize, init.held) : null;
-    this.#writer = init.writable ? new FrameWriter(fd, init.socket) : null;
+    this.#writer = init.writable ? new FrameWriter(fd) : null;
     this.#readTokenHeld = init.readTokenHeld ?? false;
     finalizer.register(this, this.#res, this);
   }
