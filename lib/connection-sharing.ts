@@ -7,9 +7,8 @@
 //   and writes take no lock and read ahead; once shared, each side locks.
 // - a read token and a write token: pipes holding one byte while the token is
 //   free (the make jobserver's trick). A reader takes the read token to read
-//   exactly one frame, a writer takes the write token to write a frame that
-//   the kernel might split (over PIPE_BUF). Tokens can be waited for on the
-//   event loop like any fd.
+//   exactly one frame, a writer takes the write token to write whole frames.
+//   Tokens can be waited for on the event loop like any fd.
 // A holder that dies without closing leaves its count byte behind: the others
 // then keep locking, which is slower but still correct. A holder killed in the
 // middle of reading or writing one frame takes the token with it.

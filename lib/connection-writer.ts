@@ -5,10 +5,9 @@
 // sendmsg of its own, the fds (duplicates, closed once sent) attached to its
 // first byte.
 //
-// When other processes write to the same fd (a shared Connection end), writes
-// must not interleave inside a frame: whole frames up to PIPE_BUF go out in one
-// write, which the kernel keeps whole; a bigger frame is written while holding
-// the end's write token (lib/connection-sharing.ts).
+// When other processes write to the same fd (a shared Connection end), frames
+// must not interleave: this writer writes only while holding the end's write
+// token (lib/connection-sharing.ts), and lets it go at a frame boundary.
 import { ClosedError } from './errors.js';
 import { writeHeader, LONG_HEADER } from './frames.js';
 import { pipeIo, WRITABLE } from './os/pipe.js';
@@ -17,8 +16,6 @@ import { closeQuietly } from './connection-reader.js';
 const STAGE = 64 * 1024;
 // Payloads up to this size are copied into the staging buffer.
 const COPY_LIMIT = 8 * 1024;
-// A write of at most PIPE_BUF bytes is never split by the kernel.
-export const ATOMIC_WRITE = process.platform === 'darwin' ? 512 : 4096;
 
 export interface WriteLock {
   /** True when no other process holds this end (no locking needed). */
@@ -155,23 +152,12 @@ export class FrameWriter {
           }
         }
         if (lock !== null && (this.#tokenHeld || !lock.isExclusive())) {
-          const frameEnd = this.#frameEnds[this.#frameHead]!;
-          if (this.#written > this.#frameStart || this.#tokenHeld) {
-            max = Math.min(max, frameEnd - this.#written); // finish this frame first
-          } else {
-            let unitEnd = this.#written;
-            for (let i = this.#frameHead; i < this.#frameEnds.length; i++) {
-              const end = this.#frameEnds[i]!;
-              if (end - this.#written > ATOMIC_WRITE) break;
-              unitEnd = end;
-            }
-            if (unitEnd > this.#written) {
-              max = Math.min(max, unitEnd - this.#written);
-            } else {
-              if (!lock.tryAcquire()) return 'token';
-              this.#tokenHeld = true;
-              max = Math.min(max, frameEnd - this.#written);
-            }
+          // Shared: write only while holding the write token, so no other
+          // writer's bytes can land inside a frame of ours (a small write is
+          // atomic, but it could fall between the pieces of another's big one).
+          if (!this.#tokenHeld) {
+            if (!lock.tryAcquire()) return 'token';
+            this.#tokenHeld = true;
           }
         }
         const chunk = this.#chunks[this.#head]!;

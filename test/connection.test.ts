@@ -415,9 +415,9 @@ describe('Connection between processes', () => {
     expect((await child.result).code).toBe(0);
   });
 
-  it('EOF only once every writer has closed (three writer processes)', async () => {
+  it('EOF only once every writer has closed (three writer processes, big and small frames)', async () => {
     const [r, w] = pipe({ duplex: false });
-    const children = [0, 1, 2].map((k) => spawnWithArgs(workers, 'produce', [w, 2000, `w${k}`]));
+    const children = [0, 1, 2].map((k) => spawnWithArgs(workers, 'produce', [w, 2000, `w${k}`, true]));
     w.close();
     const seen = new Map<string, number>();
     let total = 0;
