@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { Pipe } from 'osipc';
 import { fdBinding, EAGAIN } from '../../dist/os/fd.js';
 import { FdPoller, READABLE } from '../../dist/os/poller.js';
-import { forkIpcRtt, forkIpcThroughput } from '../lib/peers.js';
+import { forkIpcRtt, forkIpcThroughput, parseFigure } from '../lib/peers.js';
 
 export const title = 'Pipes: Connection vs child_process IPC, framed vs raw streaming';
 
@@ -145,6 +145,8 @@ export default async function (b) {
   await b.measure('osipc.pipe.stream_64KiB', gbps, () => streamGBps(chunks, 'into'));
   await b.measure('osipc.pipe.stream_64KiB_alloc', gbps, () => streamGBps(chunks, 'alloc'));
   await b.measure('node.raw_pipe.stream_64KiB', gbps, () => streamGBps(chunks, 'raw'));
+  const cStream = await b.cPeer('pipe_stream');
+  if (cStream) await b.measure('c.pipe.stream_64KiB', gbps, async () => parseFigure(await b.run(cStream, [chunks, CHUNK])));
 
   b.compare('osipc.pipe.rtt', 'node.fork_ipc.rtt_json', { atMost: 0.5, note: 'issue 3 goal' });
   b.compare('osipc.pipe.rtt', 'node.fork_ipc.rtt_advanced', { note: 'reference' });
@@ -154,6 +156,7 @@ export default async function (b) {
   b.compare('osipc.pipe.tput', 'node.fork_ipc.tput_advanced', { note: 'reference' });
   b.compare('osipc.pipe.stream_64KiB', 'node.raw_pipe.stream_64KiB', { atLeast: 0.6, note: 'issue 3 goal (recvBytesInto, one reused buffer like the raw loop)' });
   b.compare('osipc.pipe.stream_64KiB_alloc', 'node.raw_pipe.stream_64KiB', { note: 'recvBytes: a fresh Buffer per message (reference)' });
+  b.compare('osipc.pipe.stream_64KiB', 'c.pipe.stream_64KiB', { note: 'reference: vs the C loop' });
   b.compare('osipc.pipe.rtt', 'py.mp_pipe.rtt', { note: 'vs Python multiprocessing.Pipe' });
   b.compare('osipc.pipe.tput', 'py.mp_pipe.tput', { note: 'vs Python multiprocessing.Pipe' });
 }
