@@ -33,12 +33,12 @@ export interface RecvBytesOptions extends WaitOptions {
   maxLength?: number;
 }
 
-export interface SyncOptions {
+export interface ConnectionSyncOptions {
   /** Milliseconds to block at most (default: for ever). */
   timeout?: number;
 }
 
-export interface RecvBytesSyncOptions extends SyncOptions {
+export interface RecvBytesSyncOptions extends ConnectionSyncOptions {
   maxLength?: number;
 }
 
@@ -196,7 +196,7 @@ export class Connection implements AsyncIterable<unknown> {
   }
 
   /** send() that blocks the thread until the message is written (bounded by `timeout`). */
-  sendSync(value: unknown, options?: SyncOptions): void {
+  sendSync(value: unknown, options?: ConnectionSyncOptions): void {
     const { timeout } = validateWaitOptions(options);
     this.#checkWritable();
     const end = this.#queueValue(value);
@@ -221,7 +221,7 @@ export class Connection implements AsyncIterable<unknown> {
   }
 
   /** sendBytes() that blocks the thread until written (bounded by `options.timeout`). */
-  sendBytesSync(data: ArrayBufferView | ArrayBuffer, offset?: number, size?: number, options?: SyncOptions): void {
+  sendBytesSync(data: ArrayBufferView | ArrayBuffer, offset?: number, size?: number, options?: ConnectionSyncOptions): void {
     const { timeout } = validateWaitOptions(options);
     this.#checkWritable();
     const bytes = byteRange(data, offset, size, this.#limit);
@@ -369,7 +369,7 @@ export class Connection implements AsyncIterable<unknown> {
   }
 
   /** recv() that blocks the thread, up to `timeout` ms (TimeoutError). */
-  recvSync(options?: SyncOptions): unknown {
+  recvSync(options?: ConnectionSyncOptions): unknown {
     return this.#decode(this.#recvFrameSync(options, Infinity));
   }
 
@@ -392,7 +392,7 @@ export class Connection implements AsyncIterable<unknown> {
     return frame.payload.length;
   }
 
-  recvBytesIntoSync(buffer: ArrayBufferView | ArrayBuffer, offset?: number, options?: SyncOptions): number {
+  recvBytesIntoSync(buffer: ArrayBufferView | ArrayBuffer, offset?: number, options?: ConnectionSyncOptions): number {
     const target = intoRange(buffer, offset);
     const frame = this.#recvFrameSync(options, Infinity, target);
     for (const fd of frame.fds) closeQuietly(fd);
@@ -498,7 +498,7 @@ export class Connection implements AsyncIterable<unknown> {
     }
   }
 
-  #recvFrameSync(options: SyncOptions | undefined, maxLength: number, target: Buffer | null = null): Frame {
+  #recvFrameSync(options: ConnectionSyncOptions | undefined, maxLength: number, target: Buffer | null = null): Frame {
     const { timeout } = validateWaitOptions(options);
     this.#checkReadable();
     const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;

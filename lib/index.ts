@@ -11,7 +11,7 @@ export type { FutexWaitResult, FutexWaitOptions } from './os/futex.js';
 export { pipe, socketpair, sendFd, sendFdSync, recvFd, recvFdSync, MAX_FDS_PER_MESSAGE } from './os/pipe.js';
 export type { FdPairOptions } from './os/pipe.js';
 export { Connection } from './connection.js';
-export type { ConnectionOptions, RecvBytesOptions, RecvBytesSyncOptions, SyncOptions } from './connection.js';
+export type { ConnectionOptions, RecvBytesOptions, RecvBytesSyncOptions, ConnectionSyncOptions } from './connection.js';
 export { Pipe } from './pipe.js';
 export type { PipeOptions } from './pipe.js';
 export { Listener, Client } from './listener.js';
