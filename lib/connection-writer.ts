@@ -122,6 +122,24 @@ export class FrameWriter {
     return this.#queued;
   }
 
+  /** enqueue() of the first `len` bytes of `src`, copied (the encoder's scratch). */
+  enqueueCopy(src: Buffer, len: number): number {
+    if (this.#error !== null) throw this.#error;
+    const stage = this.#room(4 + len);
+    let at = this.#stagePos;
+    stage.writeInt32BE(len, at);
+    at += 4;
+    if (len <= 64) {
+      for (let i = 0; i < len; i++) stage[at + i] = src[i]!;
+    } else {
+      src.copy(stage, at, 0, len);
+    }
+    this.#stagePos = at + len;
+    this.#queued += 4 + len;
+    this.#frameEnds.push(this.#queued);
+    return this.#queued;
+  }
+
   /**
    * Resolves once `target` bytes have been written in all. `borrowed`: the
    * bytes up to `target` end with a caller's buffer, and it is enough that the

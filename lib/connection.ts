@@ -16,7 +16,7 @@ import {
   invalidArg, rangeError, throwIfAborted, typeError, validateBoolean, validateInteger, validateNumber,
   validateOptions, validateWaitOptions, type WaitOptions,
 } from './validate.js';
-import { deserialize, deserializeRange, fastSerialize } from './v8-wire.js';
+import { deserialize, deserializeRange, fastSerializeToScratch, scratch } from './v8-wire.js';
 import v8 from 'node:v8';
 
 export interface ConnectionOptions {
@@ -241,10 +241,11 @@ export class Connection implements AsyncIterable<unknown> {
   #queueValue(value: unknown): number {
     const writer = this.#writer!;
     // Plain data needs no handle walk: the fast encoder refuses anything else.
-    const fast = fastSerialize(value);
-    if (fast !== null) {
-      if (fast.length > this.#limit) throw tooBig(fast.length, this.#limit);
-      return writer.enqueue(fast.length > COPY_LIMIT ? Buffer.from(fast) : fast, false, []);
+    const n = fastSerializeToScratch(value);
+    if (n >= 0) {
+      if (n > this.#limit) throw tooBig(n, this.#limit);
+      if (n <= COPY_LIMIT) return writer.enqueueCopy(scratch(), n);
+      return writer.enqueue(Buffer.from(scratch().subarray(0, n)), false, []);
     }
     const packed = packHandles(value);
     if (packed.value === value) {

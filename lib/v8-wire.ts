@@ -107,8 +107,13 @@ function writeValue(v: unknown, depth: number): void {
 }
 
 function writeObject(v: object, depth: number): void {
-  if (depth >= MAX_DEPTH || seen.has(v)) throw BAIL; // shared references keep identity in v8
-  seen.add(v);
+  if (depth >= MAX_DEPTH) throw BAIL; // also ends a cycle through the top-level value
+  // Shared references keep their identity in v8's format: leave those to it.
+  // (The top-level value needs no entry: a cycle back to it hits MAX_DEPTH.)
+  if (depth > 0) {
+    if (seen.has(v)) throw BAIL;
+    seen.add(v);
+  }
   const proto = Object.getPrototypeOf(v);
   if (proto === Array.prototype) {
     const a = v as unknown[];
@@ -148,6 +153,15 @@ function writeObject(v: object, depth: number): void {
  * buffer: use it before the next call.
  */
 export function fastSerialize(value: unknown): Uint8Array | null {
+  const n = fastSerializeToScratch(value);
+  return n < 0 ? null : out.subarray(0, n);
+}
+
+/**
+ * fastSerialize without the view: the bytes are scratch()[0, n); -1 for a
+ * value outside the fast subset.
+ */
+export function fastSerializeToScratch(value: unknown): number {
   pos = 0;
   if (out.length > 16 * SCRATCH_SIZE) out = Buffer.allocUnsafeSlow(SCRATCH_SIZE); // don't hold a big one
   out[pos++] = 0xff;
@@ -156,11 +170,16 @@ export function fastSerialize(value: unknown): Uint8Array | null {
     writeValue(value, 0);
   } catch (err) {
     if (err !== BAIL) throw err;
-    return null;
+    return -1;
   } finally {
-    seen.clear();
+    if (seen.size > 0) seen.clear();
   }
-  return out.subarray(0, pos);
+  return pos;
+}
+
+/** The encoder's scratch buffer (valid until the next call). */
+export function scratch(): Buffer {
+  return out;
 }
 
 /**
@@ -257,6 +276,42 @@ function setProperty(obj: Record<string, unknown>, key: unknown, value: unknown)
   }
 }
 
+// Object keys repeat from message to message: short one-byte keys are looked
+// up here by a hash of their bytes instead of being decoded each time.
+const KEY_CACHE_SIZE = 512;
+const MAX_CACHED_KEY = 16;
+const keyCache: (string | undefined)[] = new Array(KEY_CACHE_SIZE);
+
+function readKey(depth: number): unknown {
+  if (p < end && d[p] === 0x22 && p + 1 < end && d[p + 1]! <= MAX_CACHED_KEY) {
+    const n = d[p + 1]!;
+    const at = p + 2;
+    if (n > end - at) throw BAIL;
+    let h = n;
+    for (let i = at; i < at + n; i++) h = (Math.imul(h, 31) + d[i]!) | 0;
+    const slot = h & (KEY_CACHE_SIZE - 1);
+    const cached = keyCache[slot];
+    if (cached !== undefined && cached.length === n) {
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (cached.charCodeAt(i) !== d[at + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        p = at + n;
+        return cached;
+      }
+    }
+    const key = d.latin1Slice(at, at + n);
+    keyCache[slot] = key;
+    p = at + n;
+    return key;
+  }
+  return readValue(depth + 1);
+}
+
 function readObject(depth: number): object {
   if (depth >= MAX_DEPTH) throw BAIL;
   const obj: Record<string, unknown> = {};
@@ -268,7 +323,7 @@ function readObject(depth: number): object {
       if (readVarint() !== count) throw BAIL;
       return obj;
     }
-    const key = readValue(depth + 1);
+    const key = readKey(depth);
     setProperty(obj, key, readValue(depth + 1));
     count++;
   }
