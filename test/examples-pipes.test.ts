@@ -28,7 +28,7 @@ describe('pipe examples', () => {
     const stops = [...res.stdout.matchAll(/consumer-\d stops after (\d+) buns/g)].map((m) => Number(m[1]));
     expect(stops.length).toBe(3);
     expect(stops.reduce((a, b) => a + b, 0)).toBe(12);
-    expect(res.stdout).toContain('all 3 consumers stopped; 12 buns baked');
+    expect(res.stdout).toContain('all 3 consumers stopped; 12 buns baked, 12 eaten');
   });
 
   it('prefork-echo-server.js: workers serve the sockets the parent accepted', async () => {
