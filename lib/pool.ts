@@ -48,7 +48,8 @@ export interface MapOptions {
 export type MapAsyncOptions<T> = MapOptions & ApplyAsyncOptions<T>;
 
 const workerPath = fileURLToPath(new URL('./child/pool-worker.js', import.meta.url));
-let poolCounter = 0;
+// Workers are numbered across all pools of this process, as Python's PoolWorker-N.
+let workerCounter = 0;
 
 interface Running { job: Job; index: number }
 
@@ -116,11 +117,8 @@ function checkCallbacks<T>(options: ApplyAsyncOptions<T> | undefined): ApplyAsyn
 export class Pool {
   readonly processes: number;
   readonly #module: string;
-  readonly #initFrame: Buffer;
+  readonly #init: Record<string, unknown>;
   readonly #maxTasks: number;
-  readonly #name: string;
-  readonly #identity: number[];
-  #workerCount = 0;
   #workers = new Set<Worker>();
   #jobs: Job[] = [];
   #state: 'run' | 'close' | 'terminate' = 'run';
@@ -142,13 +140,7 @@ export class Pool {
     if (!Array.isArray(initargs)) throw typeError('options.initargs', 'an array', initargs);
     const packed = packHandles(initargs);
     if (packed.fds.length > 0) throw noFds('options.initargs');
-    const id = ++poolCounter;
-    this.#name = `PoolWorker-${id}`;
-    this.#identity = [...currentProcess().identity, id];
-    this.#initFrame = ControlChannel.frame({
-      kind: 'init', module: this.#module, initializer, initargs: packed.value,
-      name: this.#name, identity: this.#identity,
-    });
+    this.#init = { kind: 'init', module: this.#module, initializer, initargs: packed.value };
     for (let i = 0; i < this.processes; i++) this.#spawn();
   }
 
@@ -324,8 +316,9 @@ export class Pool {
     child.unref();
     const w = new Worker(child, new ControlChannel(mine));
     this.#workers.add(w);
-    this.#workerCount++;
-    w.channel.send(this.#initFrame, true).catch(() => { /* it died first: the exit says why */ });
+    const n = ++workerCounter;
+    const init = { ...this.#init, name: `PoolWorker-${n}`, identity: [...currentProcess().identity, n] };
+    w.channel.send(init).catch(() => { /* it died first: the exit says why */ });
     w.channel.startReading((m) => this.#onMessage(w, m), () => { /* the exit watcher drains and closes */ });
     w.child.wait().then((s) => this.#onExit(w, s), () => this.#onExit(w, null));
     this.#updateRef(w);
