@@ -48,6 +48,8 @@ export interface MapOptions {
 export type MapAsyncOptions<T> = MapOptions & ApplyAsyncOptions<T>;
 
 const workerPath = fileURLToPath(new URL('./child/pool-worker.js', import.meta.url));
+const MAX_START_FAILURES = 3;
+
 // Workers are numbered across all pools of this process, as Python's PoolWorker-N.
 let workerCounter = 0;
 
@@ -125,6 +127,7 @@ export class Pool {
   #broken: Error | null = null;
   #joiners = new Set<() => void>();
   #nextTaskId = 1;
+  #startFailures = 0;
 
   constructor(options: PoolOptions) {
     const o = validateOptions(options);
@@ -328,6 +331,7 @@ export class Pool {
     const msg = m as { kind: string; id?: number; ok?: boolean; values?: unknown[]; error?: ErrorReport };
     if (msg.kind === 'ready') {
       w.ready = true;
+      this.#startFailures = 0;
       this.#dispatch();
     } else if (msg.kind === 'done') {
       const t = w.task;
@@ -352,6 +356,7 @@ export class Pool {
   #retire(w: Worker): void {
     w.retiring = true;
     w.channel.close();
+    this.#updateRef(w);
   }
 
   #onExit(w: Worker, status: ExitStatus | null): void {
@@ -361,6 +366,16 @@ export class Pool {
         w.channel.drain((m) => this.#onMessage(w, m));
       } catch { /* a broken last frame */ }
       w.channel.close();
+    }
+    if (!w.ready && !w.retiring && this.#state !== 'terminate') {
+      // Workers that die before they start (a bad execArgv, no memory) would
+      // be respawned forever: after a few in a row the pool gives up.
+      if (++this.#startFailures >= MAX_START_FAILURES && this.#broken === null) {
+        this.#broken = new OsipcError(
+          `pool workers keep exiting before they start (last: ${describeExit(status)})`, 'ERR_OSIPC_WORKER_START');
+        this.#abortAll(this.#broken);
+        if (this.#state === 'run') this.#state = 'close';
+      }
     }
     const t = w.task;
     w.task = null;
@@ -458,7 +473,8 @@ export class Pool {
   // Workers hold this process's event loop only while they run a task, start
   // with work waiting, or someone join()s: an idle pool lets the process exit.
   #updateRef(w: Worker): void {
-    const busy = w.task !== null || (!w.ready && this.#jobs.length > 0);
+    // A retiring worker's exit starts its replacement: hold on while work waits.
+    const busy = w.task !== null || ((!w.ready || w.retiring) && this.#jobs.length > 0);
     if (!w.channel.closed) w.channel.setRef(busy);
     if (this.#joiners.size > 0 || busy) w.child.ref();
     else w.child.unref();

@@ -83,7 +83,9 @@ export function childExecArgv(): string[] {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (WITH_VALUE.has(a)) { i++; continue; }
-    if (ALONE.has(a) || /^--(eval|print|watch-path|test-[a-z-]+)=/.test(a)) continue;
+    // --input-type is for -e and stdin only; node refuses it with a script file.
+    if (a === '--input-type') { i++; continue; }
+    if (ALONE.has(a) || /^--(eval|print|watch-path|input-type|test-[a-z-]+)=/.test(a)) continue;
     out.push(a);
   }
   return out;

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AsyncResult, OsipcError, Pool, RemoteError } from 'osipc';
+import { runNode } from './helpers/child.js';
 
 const tasks = new URL('./fixtures/pool-tasks.js', import.meta.url);
 const tmp = mkdtempSync(join(tmpdir(), 'osipc-pool-'));
@@ -353,5 +354,24 @@ describe('Pool', () => {
     await expect(pool.apply('square', [1])).rejects.toMatchObject({ code: 'ERR_OSIPC_CLOSED' });
     expect(() => pool.applyAsync('square', [1])).toThrow(expect.objectContaining({ code: 'ERR_OSIPC_CLOSED' }));
     expect(() => pool.imap('square', [1])).toThrow(expect.objectContaining({ code: 'ERR_OSIPC_CLOSED' }));
+  });
+
+  it('in a plain script: the pool holds the loop while work is pending, not when idle', async () => {
+    // Recycling between awaited tasks, then an idle pool never closed: the script must finish
+    // by itself (exit 0), and its workers must follow it.
+    const code = `
+      import { Pool } from 'osipc';
+      const pool = new Pool({ processes: 1, module: process.argv[2], maxTasksPerChild: 1 });
+      const a = await pool.apply('pid');
+      const b = await pool.apply('pid');
+      const c = await pool.map('square', [1, 2, 3], { chunksize: 1 });
+      console.log(JSON.stringify({ recycled: a !== b, c, pids: pool.pids }));
+    `;
+    const r = await runNode(code, [tasks.href], 30_000);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(out.recycled).toBe(true);
+    expect(out.c).toEqual([1, 4, 9]);
+    for (const pid of out.pids as number[]) expect(await until(() => !alive(pid))).toBe(true);
   });
 });
