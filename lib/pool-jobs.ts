@@ -5,7 +5,9 @@ import { AsyncResult, settleResult } from './pool-result.js';
 
 export interface TaskSpec {
   fn: string;
-  calls: unknown[][];
+  /** One input per call: its arguments when `star`, else the one argument. */
+  items: unknown[];
+  star: boolean;
   /** The job's own number for the task (its chunk index). */
   index: number;
 }
@@ -28,7 +30,7 @@ export class SingleJob implements Job {
   take(): Take {
     if (this.#sent) return 'done';
     this.#sent = true;
-    return { fn: this.fn, calls: [this.args], index: 0 };
+    return { fn: this.fn, items: [this.args], star: true, index: 0 };
   }
 
   settle(_index: number, ok: boolean, v: unknown): void {
@@ -45,9 +47,9 @@ export class ListJob implements Job {
   #next = 0;
   #left: number;
   #values: unknown[][];
-  constructor(readonly fn: string, readonly calls: unknown[][], readonly chunksize: number,
+  constructor(readonly fn: string, readonly items: unknown[], readonly star: boolean, readonly chunksize: number,
     readonly result: AsyncResult<unknown[]>) {
-    const chunks = Math.ceil(calls.length / chunksize);
+    const chunks = Math.ceil(items.length / chunksize);
     this.#left = chunks;
     this.#values = new Array(chunks);
     if (chunks === 0) settleResult(result, true, []);
@@ -55,8 +57,8 @@ export class ListJob implements Job {
 
   take(): Take {
     const start = this.#next * this.chunksize;
-    if (start >= this.calls.length) return 'done';
-    return { fn: this.fn, calls: this.calls.slice(start, start + this.chunksize), index: this.#next++ };
+    if (start >= this.items.length) return 'done';
+    return { fn: this.fn, items: this.items.slice(start, start + this.chunksize), star: this.star, index: this.#next++ };
   }
 
   settle(index: number, ok: boolean, v: unknown): void {
@@ -108,26 +110,26 @@ export class StreamJob implements Job, AsyncIterableIterator<unknown> {
     if (this.#closed || this.#aborted) return 'done';
     if (this.#done || this.#source === null) return 'done';
     if (this.#buffered + this.#inFlight >= this.ahead) return 'wait';
-    const calls: unknown[][] = [];
+    const items: unknown[] = [];
     try {
-      while (calls.length < this.chunksize) {
+      while (items.length < this.chunksize) {
         const r = this.#source.next();
         if (r.done) {
           this.#done = true;
           break;
         }
-        calls.push(this.star ? [...(r.value as Iterable<unknown>)] : [r.value]);
+        items.push(this.star ? [...(r.value as Iterable<unknown>)] : r.value);
       }
     } catch (error) {
       this.#done = true;
       this.#sourceError = { error };
     }
-    if (calls.length === 0) {
+    if (items.length === 0) {
       this.#wake();
       return 'done';
     }
     this.#inFlight++;
-    return { fn: this.fn, calls, index: this.#pulled++ };
+    return { fn: this.fn, items, star: this.star, index: this.#pulled++ };
   }
 
   settle(index: number, ok: boolean, v: unknown): void {

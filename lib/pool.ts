@@ -12,7 +12,7 @@ import { forkExec, type Child, type ExitStatus } from './os/process.js';
 import { ListJob, SingleJob, StreamJob, type Job, type TaskSpec } from './pool-jobs.js';
 import { AsyncResult } from './pool-result.js';
 import { childExecArgv, currentProcess, moduleHref, remoteError, usePdeathsig, type ErrorReport } from './process.js';
-import { packHandles } from './transfer.js';
+import { packHandles, unpackHandles } from './transfer.js';
 import {
   invalidArg, typeError, validateFunction, validateInteger, validateOptions, validateString,
   validateWaitOptions, type WaitOptions,
@@ -71,15 +71,24 @@ function describeExit(s: ExitStatus | null): string {
   return s.signal !== null ? `signal ${s.signal}` : `exit code ${s.exitCode}`;
 }
 
-function toCalls(iterable: unknown, star: boolean, name: string): unknown[][] {
+function toItems(iterable: unknown, star: boolean, name: string): unknown[] {
   const items = Array.from(iterable as Iterable<unknown>);
-  if (!star) return items.map((x) => [x]);
+  if (!star) return items;
   return items.map((x, i) => {
     if (x === null || typeof x !== 'object' || typeof (x as Iterable<unknown>)[Symbol.iterator] !== 'function') {
       throw typeError(`${name}[${i}]`, 'an iterable of arguments', x);
     }
     return [...(x as Iterable<unknown>)];
   });
+}
+
+/** Chunks of plain numbers and strings skip the handle walk (map's hot path). */
+function allPrimitive(items: unknown[]): boolean {
+  for (let i = 0; i < items.length; i++) {
+    const v = items[i];
+    if (typeof v === 'object' && v !== null) return false;
+  }
+  return true;
 }
 
 function checkIterable(value: unknown, name: string): Iterable<unknown> {
@@ -270,11 +279,11 @@ export class Pool {
     const chunk = checkChunksize(options);
     const cb = checkCallbacks(options);
     this.#checkRunning();
-    const calls = toCalls(src, star, 'iterable');
+    const items = toItems(src, star, 'iterable');
     // Python's default: about four chunks per worker.
-    const chunksize = chunk ?? Math.max(1, Math.ceil(calls.length / (this.processes * 4)));
+    const chunksize = chunk ?? Math.max(1, Math.ceil(items.length / (this.processes * 4)));
     const result = new AsyncResult<unknown[]>(cb.callback, cb.errorCallback);
-    this.#submit(new ListJob(name, calls, chunksize, result));
+    this.#submit(new ListJob(name, items, star, chunksize, result));
     return result;
   }
 
@@ -338,7 +347,15 @@ export class Pool {
       if (t === null) return;
       w.task = null;
       w.tasksDone++;
-      t.job.settle(t.index, msg.ok === true, msg.ok ? msg.values : remoteError(msg.error!));
+      let outcome: unknown;
+      let ok = msg.ok === true;
+      try {
+        outcome = !ok ? remoteError(msg.error!) : allPrimitive(msg.values!) ? msg.values : unpackHandles(msg.values, []);
+      } catch (err) {
+        ok = false;
+        outcome = err;
+      }
+      t.job.settle(t.index, ok, outcome);
       if (w.tasksDone >= this.#maxTasks) this.#retire(w);
       this.#dispatch();
       this.#updateRef(w);
@@ -428,9 +445,13 @@ export class Pool {
   #send(w: Worker, job: Job, spec: TaskSpec): void {
     let frame: Buffer;
     try {
-      const packed = packHandles(spec.calls);
-      if (packed.fds.length > 0) throw noFds('args');
-      frame = ControlChannel.frame({ kind: 'task', id: this.#nextTaskId++, fn: spec.fn, calls: packed.value });
+      let items: unknown = spec.items;
+      if (!allPrimitive(spec.items)) {
+        const packed = packHandles(spec.items);
+        if (packed.fds.length > 0) throw noFds('args');
+        items = packed.value;
+      }
+      frame = ControlChannel.frame({ kind: 'task', id: this.#nextTaskId++, fn: spec.fn, items, star: spec.star });
     } catch (err) {
       // This task cannot travel; the worker stays free for the next one.
       job.settle(spec.index, false, err);

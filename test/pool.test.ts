@@ -3,8 +3,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AsyncResult, OsipcError, Pool, RemoteError } from 'osipc';
-import { runNode } from './helpers/child.js';
+import { AsyncResult, OsipcError, Pool, RemoteError, SharedMemory } from 'osipc';
+import { runNode, testName } from './helpers/child.js';
 
 const tasks = new URL('./fixtures/pool-tasks.js', import.meta.url);
 const tmp = mkdtempSync(join(tmpdir(), 'osipc-pool-'));
@@ -373,5 +373,22 @@ describe('Pool', () => {
     expect(out.recycled).toBe(true);
     expect(out.c).toEqual([1, 4, 9]);
     for (const pid of out.pids as number[]) expect(await until(() => !alive(pid))).toBe(true);
+  });
+
+  it('osipc objects that travel by name go to a task and come back', async () => {
+    const pool = new Pool({ processes: 1, module: tasks });
+    const shm = SharedMemory.create({ name: testName('pool'), size: 16 });
+    try {
+      const out = await pool.apply<{ shm: SharedMemory; note: string }>('touchShared', [shm.name]);
+      expect(out.note).toBe('written');
+      expect(out.shm).toBeInstanceOf(SharedMemory);
+      expect(out.shm.name).toBe(shm.name);
+      expect(new Uint8Array(shm.buffer)[0]).toBe(42);
+      expect(new Uint8Array(out.shm.buffer)[0]).toBe(42);
+      out.shm.close();
+    } finally {
+      shm.close();
+    }
+    await finish(pool);
   });
 });

@@ -1,8 +1,8 @@
 // The child side of a Pool worker, run as `node [parent's execArgv] dist/child/pool-worker.js`.
 // fd 3 is the control channel. Reads the init message, imports the module
 // once, runs the initializer, says 'ready', then loops: each task message
-// { kind: 'task', id, fn, calls, star } runs `fn` once per entry of `calls`
-// (one entry for apply, a chunk for map) and answers { kind: 'done', id, ok,
+// { kind: 'task', id, fn, items, star } runs `fn` once per item (`fn(...item)`
+// when star, else `fn(item)`; one item for apply, a chunk for map) and answers { kind: 'done', id, ok,
 // values } or { kind: 'done', id, ok: false, error }. End of file on the
 // channel (the pool closed it, or the parent died) ends the worker.
 import { ControlChannel } from '../control.js';
@@ -25,8 +25,9 @@ interface TaskMessage {
   kind: 'task';
   id: number;
   fn: string;
-  /** One list of arguments per call. */
-  calls: unknown[][];
+  /** One input per call: its list of arguments when `star`, else the one argument. */
+  items: unknown[];
+  star: boolean;
 }
 
 type Fn = (...args: unknown[]) => unknown;
@@ -42,6 +43,15 @@ function lookup(mod: Record<string, unknown>, href: string, name: string): Fn {
 }
 
 let indexLoaded = false;
+/** Chunks of plain numbers and strings skip the handle walks (map's hot path). */
+function allPrimitive(items: unknown[]): boolean {
+  for (let i = 0; i < items.length; i++) {
+    const v = items[i];
+    if (typeof v === 'object' && v !== null) return false;
+  }
+  return true;
+}
+
 async function unpack(value: unknown): Promise<unknown> {
   // The package root registers every transferable kind; load it only when needed.
   if (!indexLoaded && hasHandles(value)) {
@@ -53,9 +63,15 @@ async function unpack(value: unknown): Promise<unknown> {
 
 async function runTask(mod: Record<string, unknown>, href: string, t: TaskMessage): Promise<unknown[]> {
   const f = lookup(mod, href, t.fn);
-  const calls = await unpack(t.calls) as unknown[][];
-  const values: unknown[] = new Array(calls.length);
-  for (let i = 0; i < calls.length; i++) values[i] = await f(...calls[i]!);
+  const items = allPrimitive(t.items) ? t.items : await unpack(t.items) as unknown[];
+  const values: unknown[] = new Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    let v = t.star ? f(...(items[i] as unknown[])) : f(items[i]);
+    // Only a thenable is awaited: a sync function's chunk runs without microtask hops.
+    if (typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function') v = await v;
+    values[i] = v;
+  }
+  if (allPrimitive(values)) return values;
   const packed = packHandles(values);
   if (packed.fds.length > 0) {
     throw codedError('the returned value holds file descriptors (pipes, sockets); a pool task cannot return them',
