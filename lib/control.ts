@@ -132,11 +132,13 @@ export class ControlChannel {
   #deliver(onMessage: (m: unknown) => void): void {
     for (;;) {
       if (this.#pendingBytes < 4) return;
+      if (this.#pending[0]!.length < 4) this.#pending = [Buffer.concat(this.#pending)];
+      const len = this.#pending[0]!.readUInt32LE(0);
+      if (len > MAX_FRAME) throw protocolError(`frame of ${len} bytes`);
+      // A big frame arrives in many reads: join them once, when it is whole.
+      if (this.#pendingBytes < 4 + len) return;
       const buf = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
       this.#pending = [buf];
-      const len = buf.readUInt32LE(0);
-      if (len > MAX_FRAME) throw protocolError(`frame of ${len} bytes`);
-      if (buf.length < 4 + len) return;
       const message = deserialize(buf.subarray(4, 4 + len));
       const rest = buf.subarray(4 + len);
       this.#pending = rest.length > 0 ? [rest] : [];

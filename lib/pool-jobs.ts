@@ -46,12 +46,12 @@ export class SingleJob implements Job {
 export class ListJob implements Job {
   #next = 0;
   #left: number;
-  #values: unknown[][];
+  #values: unknown[];
   constructor(readonly fn: string, readonly items: unknown[], readonly star: boolean, readonly chunksize: number,
     readonly result: AsyncResult<unknown[]>) {
     const chunks = Math.ceil(items.length / chunksize);
     this.#left = chunks;
-    this.#values = new Array(chunks);
+    this.#values = new Array(items.length);
     if (chunks === 0) settleResult(result, true, []);
   }
 
@@ -65,8 +65,10 @@ export class ListJob implements Job {
     if (this.result.ready()) return;
     // As Python's map: the first failed chunk fails the whole result.
     if (!ok) return settleResult(this.result, false, v);
-    this.#values[index] = v as unknown[];
-    if (--this.#left === 0) settleResult(this.result, true, this.#values.flat(1));
+    const values = v as unknown[];
+    const base = index * this.chunksize;
+    for (let i = 0; i < values.length; i++) this.#values[base + i] = values[i];
+    if (--this.#left === 0) settleResult(this.result, true, this.#values);
   }
 
   abort(err: Error): void {

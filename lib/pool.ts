@@ -2,7 +2,8 @@
 // worker processes (fresh `node`s running lib/child/pool-worker.js) import
 // `module` once and run its exports on request. Each worker has its own
 // control channel (a socketpair, fd 3 in the worker) and runs one task at a
-// time; the parent hands out the next task as soon as a worker answers.
+// time; the parent keeps up to PREFETCH tasks with each worker so that it
+// never waits for the round trip between two tasks.
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ClosedError, OsipcError } from './errors.js';
@@ -53,11 +54,15 @@ const MAX_START_FAILURES = 3;
 // Workers are numbered across all pools of this process, as Python's PoolWorker-N.
 let workerCounter = 0;
 
-interface Running { job: Job; index: number }
+interface Running { job: Job; spec: TaskSpec }
+
+/** Tasks sent to one worker ahead of its answers: the one it runs and the next. */
+const PREFETCH = 2;
 
 class Worker {
   ready = false;
-  task: Running | null = null;
+  /** Sent and not answered, in order: the first is running. */
+  tasks: Running[] = [];
   tasksDone = 0;
   retiring = false;
   constructor(readonly child: Child, readonly channel: ControlChannel) {}
@@ -137,6 +142,7 @@ export class Pool {
   #joiners = new Set<() => void>();
   #nextTaskId = 1;
   #startFailures = 0;
+  #retry: Running[] = [];
 
   constructor(options: PoolOptions) {
     const o = validateOptions(options);
@@ -343,9 +349,8 @@ export class Pool {
       this.#startFailures = 0;
       this.#dispatch();
     } else if (msg.kind === 'done') {
-      const t = w.task;
-      if (t === null) return;
-      w.task = null;
+      const t = w.tasks.shift();
+      if (t === undefined) return;
       w.tasksDone++;
       let outcome: unknown;
       let ok = msg.ok === true;
@@ -355,7 +360,7 @@ export class Pool {
         ok = false;
         outcome = err;
       }
-      t.job.settle(t.index, ok, outcome);
+      t.job.settle(t.spec.index, ok, outcome);
       if (w.tasksDone >= this.#maxTasks) this.#retire(w);
       this.#dispatch();
       this.#updateRef(w);
@@ -394,14 +399,16 @@ export class Pool {
         if (this.#state === 'run') this.#state = 'close';
       }
     }
-    const t = w.task;
-    w.task = null;
+    const [t, ...notStarted] = w.tasks;
+    w.tasks = [];
+    // Tasks sent ahead never started: another worker runs them.
+    this.#retry.push(...notStarted);
     if (t) {
-      t.job.settle(t.index, false, new OsipcError(
+      t.job.settle(t.spec.index, false, new OsipcError(
         `pool worker ${w.pid} died (${describeExit(status)}) while running a task`, 'ERR_OSIPC_WORKER_DIED'));
     }
     if (this.#state !== 'terminate' && this.#broken === null) {
-      const wanted = this.#state === 'run' || this.#jobs.length > 0 || this.#busy() > 0;
+      const wanted = this.#state === 'run' || this.#nextTaskPending() || this.#busy() > 0;
       if (wanted && this.#workers.size < this.processes) this.#spawn();
     }
     this.#dispatch();
@@ -411,21 +418,28 @@ export class Pool {
 
   #busy(): number {
     let n = 0;
-    for (const w of this.#workers) if (w.task) n++;
+    for (const w of this.#workers) if (w.tasks.length > 0) n++;
     return n;
   }
 
   #dispatch(): void {
     if (this.#state === 'terminate') return;
-    for (const w of this.#workers) {
-      if (!w.ready || w.task !== null || w.retiring || w.channel.closed) continue;
-      const spec = this.#nextTask();
-      if (spec === null) break;
-      this.#send(w, spec.job, spec.spec);
+    // First one task for every free worker, then one more each to run next.
+    for (let depth = 1; depth <= PREFETCH; depth++) {
+      for (const w of this.#workers) {
+        if (!w.ready || w.retiring || w.channel.closed || w.tasks.length >= depth) continue;
+        // A worker due for recycling gets no more than its share.
+        if (w.tasksDone + w.tasks.length >= this.#maxTasks) continue;
+        const next = this.#nextTask();
+        if (next === null) return;
+        this.#send(w, next.job, next.spec);
+      }
     }
   }
 
   #nextTask(): { job: Job; spec: TaskSpec } | null {
+    const again = this.#retry.shift();
+    if (again) return again;
     for (let i = 0; i < this.#jobs.length;) {
       const job = this.#jobs[i]!;
       const t = job.take();
@@ -458,7 +472,7 @@ export class Pool {
       queueMicrotask(() => this.#dispatch());
       return;
     }
-    w.task = { job, index: spec.index };
+    w.tasks.push({ job, spec });
     this.#updateRef(w);
     w.channel.send(frame, true).catch(() => { /* it died: the exit fails the task */ });
   }
@@ -473,14 +487,16 @@ export class Pool {
 
   #nextTaskPending(): boolean {
     // Jobs still listed may only be waiting for their reader; they still count.
-    return this.#jobs.length > 0;
+    return this.#jobs.length > 0 || this.#retry.length > 0;
   }
 
   #abortAll(err: Error): void {
     const jobs = new Set<Job>(this.#jobs);
+    for (const t of this.#retry) jobs.add(t.job);
+    this.#retry = [];
     for (const w of this.#workers) {
-      if (w.task) jobs.add(w.task.job);
-      w.task = null;
+      for (const t of w.tasks) jobs.add(t.job);
+      w.tasks = [];
     }
     this.#jobs = [];
     for (const j of jobs) j.abort(err);
@@ -495,7 +511,7 @@ export class Pool {
   // with work waiting, or someone join()s: an idle pool lets the process exit.
   #updateRef(w: Worker): void {
     // A retiring worker's exit starts its replacement: hold on while work waits.
-    const busy = w.task !== null || ((!w.ready || w.retiring) && this.#jobs.length > 0);
+    const busy = w.tasks.length > 0 || ((!w.ready || w.retiring) && this.#nextTaskPending());
     if (!w.channel.closed) w.channel.setRef(busy);
     if (this.#joiners.size > 0 || busy) w.child.ref();
     else w.child.unref();

@@ -391,4 +391,16 @@ describe('Pool', () => {
     }
     await finish(pool);
   });
+
+  it('a task sent ahead to a worker that dies before starting it runs on the replacement', async () => {
+    const pool = new Pool({ processes: 1, module: tasks });
+    const file = join(tmp, 'hang-pid-2');
+    const doomed = pool.apply('hangTelling', [file]).catch((e) => e);
+    const next = pool.apply('square', [3]);
+    expect(await until(() => existsSync(file) && readFileSync(file, 'utf8') !== '')).toBe(true);
+    process.kill(Number(readFileSync(file, 'utf8')), 'SIGKILL');
+    expect((await doomed).code).toBe('ERR_OSIPC_WORKER_DIED');
+    expect(await next).toBe(9);
+    await finish(pool);
+  });
 });
