@@ -403,4 +403,22 @@ describe('Pool', () => {
     expect(await next).toBe(9);
     await finish(pool);
   });
+
+  it('workers that keep dying before they start fail the tasks (no endless respawn)', async () => {
+    // The workers inherit an environment that makes node itself fail at startup.
+    const code = `
+      import { Pool } from 'osipc';
+      process.env.NODE_OPTIONS = '--require /nonexistent/osipc-preload.cjs';
+      const pool = new Pool({ processes: 2, module: process.argv[2] });
+      const err = await pool.apply('square', [2]).catch((e) => e);
+      const again = await pool.apply('square', [2]).catch((e) => e);
+      pool.terminate();
+      await pool.join();
+      console.log(JSON.stringify({ code: err.code, again: again.code }));
+    `;
+    const r = await runNode(code, [tasks.href], 30_000);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(out).toEqual({ code: 'ERR_OSIPC_WORKER_START', again: 'ERR_OSIPC_WORKER_START' });
+  });
 });
