@@ -7,6 +7,9 @@ import { OsipcError } from './errors.js';
 import { EAGAIN, fdBinding } from './os/fd.js';
 import { FdPoller, READABLE, WRITABLE } from './os/poller.js';
 
+/** Where drain() reads; what it keeps is copied out, so one buffer serves every channel. */
+const readBuffer = Buffer.allocUnsafe(65536);
+
 /** No honest frame is this big; a larger length means a broken peer. */
 const MAX_FRAME = 1024 * 1024 * 1024;
 
@@ -106,7 +109,7 @@ export class ControlChannel {
   drain(onMessage: (m: unknown) => void): boolean {
     if (this.#eof) return true;
     if (this.#poller === null) return true;
-    const chunk = Buffer.allocUnsafe(65536);
+    const chunk = readBuffer;
     for (;;) {
       const n = fdBinding.read(this.fd, chunk, 0, chunk.length);
       if (n === -EAGAIN) break;

@@ -64,6 +64,8 @@ class Worker {
   /** Sent and not answered, in order: the first is running. */
   tasks: Running[] = [];
   tasksDone = 0;
+  channelRefed = false;
+  childRefed = false;
   retiring = false;
   constructor(readonly child: Child, readonly channel: ControlChannel) {}
   get pid(): number {
@@ -512,9 +514,17 @@ export class Pool {
   #updateRef(w: Worker): void {
     // A retiring worker's exit starts its replacement: hold on while work waits.
     const busy = w.tasks.length > 0 || ((!w.ready || w.retiring) && this.#nextTaskPending());
-    if (!w.channel.closed) w.channel.setRef(busy);
-    if (this.#joiners.size > 0 || busy) w.child.ref();
-    else w.child.unref();
+    const hold = this.#joiners.size > 0 || busy;
+    // Only on change: ref()/unref() re-arm handles, too costly for every task.
+    if (!w.channel.closed && busy !== w.channelRefed) {
+      w.channel.setRef(busy);
+      w.channelRefed = busy;
+    }
+    if (hold !== w.childRefed) {
+      if (hold) w.child.ref();
+      else w.child.unref();
+      w.childRefed = hold;
+    }
   }
 }
 
