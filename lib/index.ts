@@ -39,3 +39,5 @@ export { Barrier } from './barrier.js';
 export { NamedSemaphore, SEM_VALUE_MAX } from './os/named-semaphore.js';
 export type { NamedSemaphoreCreateOptions } from './os/named-semaphore.js';
 export type { BarrierOptions } from './barrier.js';
+export { Pool, AsyncResult } from './pool.js';
+export type { PoolOptions, ApplyAsyncOptions, MapOptions, MapAsyncOptions } from './pool.js';
