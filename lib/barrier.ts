@@ -63,7 +63,7 @@ export class Barrier {
     }
     this.#placed = placed;
     const w = (this.#w = new Int32Array(placed.buffer, placed.offset, 12));
-    this.#mutex = new SharedMutex(placed.buffer, placed.offset);
+    this.#mutex = new SharedMutex(placed.buffer, placed.offset, 'Barrier');
     this.#waiters = new WaitQueue<Outcome, { gen: number }>(w, SEQ, {
       attempt: (ctx) => this.#outcome(ctx.gen),
       prepare: () => Atomics.load(w, SEQ),
@@ -170,7 +170,7 @@ export class Barrier {
     if (this.#closed) return;
     this.#closed = true;
     this.#waiters.close();
-    this.#mutex.close('Barrier');
+    this.#mutex.close();
     this.#placed.shm?.close();
   }
 

@@ -114,3 +114,17 @@ export function isSystemError(err: unknown, code?: string): err is SystemError {
     typeof (err as SystemError).syscall === 'string' &&
     (code === undefined || (err as SystemError).code === code);
 }
+
+/**
+ * A named segment whose header is not what its reader expects: wrong magic,
+ * unknown version or typecode, a count that does not fit the segment. Anything
+ * read from shared memory may come from a crashed or hostile peer.
+ */
+export class InvalidSegmentError extends OsipcError {
+  /** The segment's name. */
+  readonly segment: string;
+  constructor(segment: string, reason: string) {
+    super(`shared memory segment ${JSON.stringify(segment)} is not valid: ${reason}`, 'ERR_OSIPC_INVALID_SEGMENT');
+    this.segment = segment;
+  }
+}

@@ -1,6 +1,8 @@
 // Event shared by processes (Python's multiprocessing.Event): a flag in shared
 // memory that waiters sleep on (futex) until some process sets it.
-// Memory (8 bytes): [0] flag (0 or 1)  [1] processes asleep
+// Memory (8 bytes): [0] state: bit 0 = set, bits 1..31 = how many times it was
+// set (so a set() followed at once by clear() still releases everyone who was
+// waiting, as in Python)  [1] processes asleep
 import { ClosedError } from './errors.js';
 import { futex } from './os/futex.js';
 import { createSegment, nameOption, openSegment, type Placed } from './sync/segment.js';
@@ -17,7 +19,7 @@ export class Event {
 
   readonly #placed: Placed;
   readonly #w: Int32Array;
-  readonly #waiters: WaitQueue<true>;
+  readonly #waiters: WaitQueue<true, number>;
   #closed = false;
 
   /** A new, clear Event. */
@@ -27,11 +29,15 @@ export class Event {
   constructor(options?: { name?: string }, placed?: Placed) {
     this.#placed = placed ?? createSegment('Event', BYTES, nameOption(options), () => {});
     const w = (this.#w = new Int32Array(this.#placed.buffer, this.#placed.offset, 2));
-    this.#waiters = new WaitQueue<true>(w, FLAG, {
-      attempt: () => (Atomics.load(w, FLAG) !== 0 ? true : undefined),
+    this.#waiters = new WaitQueue<true, number>(w, FLAG, {
+      // Goes on when set now, or set at least once since the wait began.
+      attempt: (began) => {
+        const v = Atomics.load(w, FLAG);
+        return (v & 1) !== 0 || (v >>> 1) !== began ? true : undefined;
+      },
       prepare: () => {
         Atomics.add(w, SLEEPERS, 1);
-        return Atomics.load(w, FLAG) !== 0 ? undefined : 0;
+        return Atomics.load(w, FLAG);
       },
       finish: () => void Atomics.sub(w, SLEEPERS, 1),
     }, 'Event');
@@ -47,32 +53,37 @@ export class Event {
 
   isSet(): boolean {
     this.#check();
-    return Atomics.load(this.#w, FLAG) !== 0;
+    return (Atomics.load(this.#w, FLAG) & 1) !== 0;
   }
 
   /** Sets the flag and wakes every waiter in every process. */
   set(): void {
     this.#check();
-    Atomics.store(this.#w, FLAG, 1);
-    if (Atomics.load(this.#w, SLEEPERS) > 0) futex.wake(this.#w, FLAG);
+    const w = this.#w;
+    for (;;) {
+      const v = Atomics.load(w, FLAG);
+      if (v & 1) return;
+      if (Atomics.compareExchange(w, FLAG, v, ((v >>> 1) + 1) << 1 | 1) === v) break;
+    }
+    if (Atomics.load(w, SLEEPERS) > 0) futex.wake(w, FLAG);
   }
 
   clear(): void {
     this.#check();
-    Atomics.store(this.#w, FLAG, 0);
+    Atomics.and(this.#w, FLAG, ~1);
   }
 
   /** Resolves true once the flag is set, false if `timeout` ms pass first. */
   async wait(options?: WaitOptions): Promise<boolean> {
     const { timeout, signal } = validateWaitOptions(options);
     this.#check();
-    return (await this.#waiters.wait(undefined, timeout, signal)) !== TIMED_OUT;
+    return (await this.#waiters.wait(Atomics.load(this.#w, FLAG) >>> 1, timeout, signal)) !== TIMED_OUT;
   }
 
   waitSync(options?: { timeout?: number }): boolean {
     const { timeout } = validateWaitOptions(options);
     this.#check();
-    return this.#waiters.waitSync(undefined, timeout) !== TIMED_OUT;
+    return this.#waiters.waitSync(Atomics.load(this.#w, FLAG) >>> 1, timeout) !== TIMED_OUT;
   }
 
   close(): void {

@@ -6,10 +6,10 @@
 // 150 ms (well under 1 s), acquire() resolves true, and `lock.ownerDied` is
 // true until that holder releases it: the data it guards may be half-updated.
 import { ClosedError, TimeoutError } from './errors.js';
-import { MUTEX_BYTES, SharedMutex, notOwner, type LockResult } from './sync/mutex.js';
+import { MUTEX_BYTES, SharedMutex, type LockResult } from './sync/mutex.js';
 import { createSegment, nameOption, openSegment, type Placed } from './sync/segment.js';
 import { kTransfer, registerTransferable, type TransferDescriptor } from './transfer.js';
-import { validateWaitOptions, type WaitOptions } from './validate.js';
+import { validateFunction, validateWaitOptions, type WaitOptions } from './validate.js';
 
 export class Lock {
   /** Bytes a Lock takes when placed inside another object's memory (fromBuffer). */
@@ -26,7 +26,7 @@ export class Lock {
   constructor(options: { name?: string } | undefined, placed: Placed);
   constructor(options?: { name?: string }, placed?: Placed) {
     this.#placed = placed ?? createSegment('Lock', MUTEX_BYTES, nameOption(options), SharedMutex.initialize);
-    this.#mutex = new SharedMutex(this.#placed.buffer, this.#placed.offset);
+    this.#mutex = new SharedMutex(this.#placed.buffer, this.#placed.offset, 'Lock');
   }
 
   /** Opens the Lock named `name` (made by another process, or this one). */
@@ -79,23 +79,19 @@ export class Lock {
 
   /** Blocks this thread until acquired (true) or `timeout` ms pass (false). */
   acquireSync(options?: { timeout?: number }): boolean {
-    this.#check();
-    return this.#took(this.#mutex.lockSync(options));
+    return this.#took(this.#mutex.lockSync(options)); // throws ERR_OSIPC_CLOSED
   }
 
   /** Takes the lock if it is free (or its holder died); never waits. */
   tryAcquire(): boolean {
-    this.#check();
-    const r = this.#mutex.tryLock();
+    const r = this.#mutex.tryLock(); // throws ERR_OSIPC_CLOSED
     return r === 'busy' ? false : this.#took(r);
   }
 
   /** Releases the lock; throws ERR_OSIPC_NOT_OWNER unless this process holds it. */
   release(): void {
-    this.#check();
-    if (!this.#mutex.heldByMe) throw notOwner('Lock');
+    this.#mutex.unlock(); // throws ERR_OSIPC_NOT_OWNER / ERR_OSIPC_CLOSED
     this.#ownerDied = false;
-    this.#mutex.unlock();
   }
 
   /** Runs `fn` holding the lock and releases it afterwards, also when fn throws. */
@@ -109,11 +105,25 @@ export class Lock {
     }
   }
 
+  /**
+   * Runs `fn` holding the lock taken with acquireSync() (blocking this thread
+   * at most `timeout` ms, else TimeoutError) and releases it however fn ends.
+   */
+  withLockSync<T>(fn: () => T, options?: { timeout?: number }): T {
+    validateFunction(fn, 'fn');
+    if (!this.acquireSync(options)) throw new TimeoutError('timed out waiting for the Lock');
+    try {
+      return fn();
+    } finally {
+      this.release();
+    }
+  }
+
   /** Unmaps the lock (the creator also unlinks its name). Pending acquires reject with ClosedError. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#mutex.close('Lock');
+    this.#mutex.close();
     this.#placed.shm?.close();
   }
 

@@ -36,7 +36,13 @@ export function own(o: Ownership): { release(unlinkNow: boolean): void } {
   return {
     release(unlinkNow: boolean) {
       if (!owned.delete(o)) return;
-      if (unlinkNow) o.unlink();
+      if (!unlinkNow) return;
+      try {
+        o.unlink();
+      } catch (err) {
+        // Someone (`osipc rm`, a peer) removed it already: the owner's job is done.
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
     },
   };
 }

@@ -28,7 +28,7 @@ export class RLock {
   constructor(options: { name?: string } | undefined, placed: Placed);
   constructor(options?: { name?: string }, placed?: Placed) {
     this.#placed = placed ?? createSegment('RLock', BYTES, nameOption(options), RLock.initialize);
-    this.#mutex = new SharedMutex(this.#placed.buffer, this.#placed.offset);
+    this.#mutex = new SharedMutex(this.#placed.buffer, this.#placed.offset, 'RLock', { reentrant: true });
     this.#count = new Int32Array(this.#placed.buffer, this.#placed.offset + MUTEX_BYTES, 1);
   }
 
@@ -73,16 +73,27 @@ export class RLock {
 
   async acquire(options?: WaitOptions): Promise<boolean> {
     this.#check();
-    validateWaitOptions(options);
-    if (this.#again()) return true;
-    return this.#took(await this.#mutex.lock(options));
+    const { timeout, signal } = validateWaitOptions(options);
+    const deadline = performance.now() + timeout;
+    for (;;) {
+      if (this.#again()) return true;
+      const left = Math.max(0, deadline - performance.now());
+      const r = await this.#mutex.lock({ timeout: left, signal });
+      // 'reentered': another acquire of this process took it meanwhile; count
+      // this one in (unless that one has released it again: then try again).
+      if (r !== 'reentered') return this.#took(r);
+    }
   }
 
   acquireSync(options?: { timeout?: number }): boolean {
     this.#check();
-    validateWaitOptions(options);
-    if (this.#again()) return true;
-    return this.#took(this.#mutex.lockSync(options));
+    const { timeout } = validateWaitOptions(options);
+    const deadline = performance.now() + timeout;
+    for (;;) {
+      if (this.#again()) return true;
+      const r = this.#mutex.lockSync({ timeout: Math.max(0, deadline - performance.now()) });
+      if (r !== 'reentered') return this.#took(r);
+    }
   }
 
   tryAcquire(): boolean {
@@ -133,7 +144,7 @@ export class RLock {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#mutex.close('RLock');
+    this.#mutex.close();
     this.#placed.shm?.close();
   }
 

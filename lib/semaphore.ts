@@ -4,7 +4,7 @@
 // only to sleep and to wake sleepers. No owner: any process may release.
 // Memory (16 bytes): [0] value  [1] processes asleep  [2] bound (-1: none)  [3] 0
 import { ClosedError, OsipcError, TimeoutError } from './errors.js';
-import { futex } from './os/futex.js';
+import { futexUnchecked } from './os/futex.js';
 import { createSegment, openSegment, type Placed, type SyncKind } from './sync/segment.js';
 import { TIMED_OUT, WaitQueue } from './sync/wait-queue.js';
 import { kTransfer, registerTransferable, type TransferDescriptor } from './transfer.js';
@@ -102,7 +102,7 @@ export class Semaphore {
       if (v > MAX - n) throw new OsipcError('Semaphore value would overflow', 'ERR_OSIPC_SEMAPHORE_OVERFLOW');
       if (Atomics.compareExchange(w, VALUE, v, v + n) === v) break;
     }
-    if (Atomics.load(w, SLEEPERS) > 0) futex.wake(w, VALUE, n);
+    if (Atomics.load(w, SLEEPERS) > 0) futexUnchecked.wake(w.buffer as ArrayBuffer, w.byteOffset + VALUE * 4, n);
   }
 
   async withLock<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T> {

@@ -126,3 +126,18 @@ export function unpackHandles(value: unknown, fds: number[]): unknown {
   };
   return walk(value);
 }
+
+/** True when `value` holds a marker that packHandles put there. */
+export function hasHandles(value: unknown): boolean {
+  const seen = new Set<object>();
+  const walk = (v: unknown): boolean => {
+    if (typeof v !== 'object' || v === null || seen.has(v)) return false;
+    seen.add(v);
+    if (Object.hasOwn(v, MARK)) return true;
+    if (Array.isArray(v)) return v.some(walk);
+    if (v instanceof Map) return [...v].some(([k, x]) => walk(k) || walk(x));
+    if (v instanceof Set) return [...v].some(walk);
+    return isPlainObject(v) && Object.values(v).some(walk);
+  };
+  return walk(value);
+}

@@ -2,15 +2,48 @@
 
 #include <uv.h>
 
+#include <errno.h>
+
+#include <cctype>
 #include <cstring>
 
 namespace osipc {
+
+namespace {
+
+// errno values libuv has no name for (it answers "Unknown system error N")
+// but that IPC calls return: waitpid's ECHILD, msgrcv's ENOMSG and EIDRM,
+// execve's ENOEXEC, robust mutexes' EOWNERDEAD...
+struct Extra {
+  int err;
+  const char* name;
+};
+const Extra kExtra[] = {
+    {ECHILD, "ECHILD"},         {ENOEXEC, "ENOEXEC"},     {EIDRM, "EIDRM"},
+    {ENOMSG, "ENOMSG"},         {EDEADLK, "EDEADLK"},     {ENOLCK, "ENOLCK"},
+    {EOWNERDEAD, "EOWNERDEAD"}, {ENOTRECOVERABLE, "ENOTRECOVERABLE"},
+    {ESTALE, "ESTALE"},         {EDQUOT, "EDQUOT"},       {E2BIG, "E2BIG"},
+};
+
+const char* ExtraName(int err) {
+  for (const Extra& e : kExtra) {
+    if (e.err == err) return e.name;
+  }
+  return nullptr;
+}
+
+}  // namespace
 
 Napi::Error ErrnoError(Napi::Env env, int err, const char* syscall,
                        const std::string& path) {
   // libuv error codes are -errno on Unix, which gives Node's names and texts.
   const char* code = uv_err_name(-err);
-  const char* text = uv_strerror(-err);
+  std::string text = uv_strerror(-err);
+  if (strncmp(code, "Unknown", 7) == 0 && ExtraName(err) != nullptr) {
+    code = ExtraName(err);
+    text = strerror(err);  // "No child processes" -> as libuv writes it
+    if (!text.empty()) text[0] = static_cast<char>(tolower(static_cast<unsigned char>(text[0])));
+  }
   std::string message = std::string(code) + ": " + text + ", " + syscall;
   if (!path.empty()) message += " '" + path + "'";
   Napi::Error error = Napi::Error::New(env, message);

@@ -57,16 +57,38 @@ class Poller : public Napi::ObjectWrap<Poller> {
   static void OnPoll(uv_poll_t* handle, int status, int events) {
     Poller* self = static_cast<Poller*>(handle->data);
     if (self == nullptr) return;
-    Napi::Env env = self->Env();
-    Napi::HandleScope scope(env);
+    napi_env env = self->Env();
+    Napi::HandleScope scope(self->Env());
     // The callback is a property of the JS object, not a strong reference
     // held here, so an abandoned Poller can still be collected.
     Napi::Object obj = self->Value();
-    Napi::Value cb = obj.Get("onevent");
-    if (!cb.IsFunction()) return;
-    // MakeCallback drains microtasks, so Promise reactions run now.
-    cb.As<Napi::Function>().MakeCallback(
-        obj, {Napi::Number::New(env, status), Napi::Number::New(env, events)}, *self->context_);
+    napi_value cb;
+    napi_valuetype type;
+    if (napi_get_named_property(env, obj, "onevent", &cb) != napi_ok ||
+        napi_typeof(env, cb, &type) != napi_ok || type != napi_function) {
+      return;
+    }
+    napi_value argv[2];
+    napi_create_int32(env, status, &argv[0]);
+    napi_create_int32(env, events, &argv[1]);
+    napi_value result;
+    // The C call, not node-addon-api's: this runs from libuv with no JS below
+    // it, where node-addon-api's throw-on-failure aborts the process. That
+    // happens during Node's teardown (FreeEnvironment runs the loop once more
+    // and an fd, say a child's pidfd, turns readable): JS cannot run any more,
+    // and the event is simply dropped. MakeCallback drains microtasks, so
+    // Promise reactions run now.
+    napi_status st = napi_make_callback(env, static_cast<napi_async_context>(*self->context_), obj, cb,
+                                        2, argv, &result);
+    if (st != napi_ok) {
+      bool pending = false;
+      napi_value err;
+      if (napi_is_exception_pending(env, &pending) == napi_ok && pending &&
+          napi_get_and_clear_last_exception(env, &err) == napi_ok) {
+        // The callback threw: report it as an uncaught exception, as Node does.
+        napi_fatal_exception(env, err);
+      }
+    }
   }
 
   Napi::Value Start(const Napi::CallbackInfo& info) {

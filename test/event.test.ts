@@ -27,6 +27,17 @@ describe('Event', () => {
     expect(() => e.waitSync({ timeout: -1 })).toThrow(RangeError);
   });
 
+  it('set() then clear() at once still releases every wait pending at set()', async () => {
+    const e = new Event();
+    open.push(e);
+    const waits = [e.wait({ timeout: 5000 }), e.wait({ timeout: 5000 })];
+    await new Promise((r) => setTimeout(r, 30));
+    e.set();
+    e.clear();
+    expect(await Promise.all(waits)).toEqual([true, true]);
+    expect(await e.wait({ timeout: 20 })).toBe(false);
+  });
+
   it('wakes waiters in three processes at once', async () => {
     const e = new Event();
     open.push(e);

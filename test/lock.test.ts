@@ -189,3 +189,90 @@ describe('Lock', () => {
     l.release();
   });
 });
+
+describe('Lock holder that dies but is not reaped (a zombie)', () => {
+  it('counts as dead', async (ctx) => {
+    const { spawnSync, spawn } = await import('node:child_process');
+    if (process.platform !== 'linux' || spawnSync('python3', ['-c', '0']).status !== 0) {
+      ctx.skip();
+      return;
+    }
+    const l = keep(new Lock());
+    // Python starts the holder, SIGKILLs it once it holds the lock, and never
+    // waits for it: the holder stays a zombie while Python sleeps.
+    const py = spawn('python3', ['-c', `
+import os, signal, subprocess, sys, time
+holder = subprocess.Popen([sys.argv[1], '--input-type=module', '-e',
+  "import { Lock } from 'osipc'; Lock.open(process.argv[1]).acquireSync(); console.log('held'); setInterval(() => {}, 1000);",
+  sys.argv[2]], cwd=sys.argv[3], stdout=subprocess.PIPE)
+holder.stdout.readline()
+os.kill(holder.pid, signal.SIGKILL)
+time.sleep(0.2)
+print('zombie', holder.pid, open('/proc/%d/stat' % holder.pid).read().rsplit(')', 1)[1].split()[0], flush=True)
+time.sleep(30)
+`, process.execPath, l.name!, (await import('./helpers/child.js')).packageRoot]);
+    const done = collect(py);
+    const line = await waitForLine(py, /^zombie \d+ [A-Za-z]$/);
+    expect(line.trim().split(/\s+/)[2], line).toBe('Z');
+    expect(await l.acquire({ timeout: 5000 })).toBe(true);
+    expect(l.ownerDied).toBe(true);
+    l.release();
+    py.kill('SIGKILL');
+    await done;
+  });
+});
+
+describe('Lock under contention when a holder is killed', () => {
+  it('the survivors finish their work, and exactly one of them is told', async () => {
+    const l = keep(new Lock());
+    const shm = keep(SharedMemory.create({ size: 16 }));
+    // [0] increments done  [1] owner-died reports  [2] the victim holds the lock
+    const worker = `
+      import { Lock, SharedMemory } from 'osipc';
+      const l = Lock.open(process.argv[2]);
+      const s = SharedMemory.open(process.argv[3]);
+      const v = new Int32Array(s.buffer);
+      const victim = process.argv[4] === 'victim';
+      // Survivors start once the victim holds the lock, so one of them must
+      // be the one to take it over (on a loaded machine they could finish first).
+      while (!victim && Atomics.load(v, 2) === 0) await new Promise((r) => setTimeout(r, 5));
+      for (let i = 0; i < (victim ? 1e9 : 200); i++) {
+        await l.acquire();
+        if (l.ownerDied) Atomics.add(v, 1, 1);
+        if (victim && i === 20) { Atomics.store(v, 2, 1); console.log('holding'); await new Promise(() => {}); }
+        Atomics.add(v, 0, 1);
+        await new Promise((r) => setImmediate(r));
+        l.release();
+      }
+      l.close(); s.close();`;
+    const victim = spawnNode(worker, [l.name!, shm.name, 'victim']);
+    const victimDone = collect(victim);
+    const others = [1, 2].map(() => collect(spawnNode(worker, [l.name!, shm.name, 'survivor']), 60_000));
+    await waitForLine(victim, /holding/);
+    victim.kill('SIGKILL');
+    await victimDone;
+    for (const r of await Promise.all(others)) expect(r.stderr).toBe('');
+    const v = new Int32Array(shm.buffer);
+    expect(v[0]).toBe(20 + 400);
+    expect(v[1]).toBe(1);
+    expect(l.locked()).toBe(false);
+  });
+});
+
+describe('RLock owned by the whole process', () => {
+  it('a second acquire that was already waiting goes in once this process holds it', async () => {
+    const l = keep(new RLock());
+    const { child, done } = holder('RLock', l.name!);
+    await waitForLine(child, /held/);
+    const first = l.acquire({ timeout: 20_000 });
+    const second = l.acquire({ timeout: 20_000 });
+    child.kill('SIGKILL');
+    expect(await first).toBe(true);
+    expect(await second).toBe(true);
+    expect(l.count).toBe(2);
+    l.release();
+    l.release();
+    expect(l.locked()).toBe(false);
+    await done;
+  });
+});

@@ -89,3 +89,17 @@ export const futex = {
     return binding.futexWake(view.buffer as ArrayBuffer, offset, n);
   },
 };
+
+/**
+ * @internal The same calls without argument checks, for osipc's own lock and
+ * semaphore loops (their words are checked once, when the object is built):
+ * `byteOffset` is the word's offset in `buffer`, 4-aligned and inside it.
+ */
+export const futexUnchecked = {
+  waitSync(buffer: ArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): FutexWaitResult {
+    return binding.futexWaitSync(buffer, byteOffset, expected, timeoutMs);
+  },
+  wake(buffer: ArrayBuffer, byteOffset: number, count: number): number {
+    return binding.futexWake(buffer, byteOffset, count);
+  },
+};

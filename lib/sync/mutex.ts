@@ -12,7 +12,7 @@
 // same live process (pid + start time, so a reused pid is not mistaken for it)
 // and takes the lock over from a dead one ('owner-died').
 import { AbortError, ClosedError, OsipcError } from '../errors.js';
-import { futex } from '../os/futex.js';
+import { futex, futexUnchecked } from '../os/futex.js';
 import { ownStartTime, processStartTime } from '../os/liveness.js';
 import { rangeError, typeError, validateInteger, validateWaitOptions } from '../validate.js';
 
@@ -20,7 +20,8 @@ import { rangeError, typeError, validateInteger, validateWaitOptions } from '../
 export const MUTEX_BYTES = 16;
 
 export type TryLockResult = 'acquired' | 'owner-died' | 'busy';
-export type LockResult = 'acquired' | 'owner-died' | 'timed-out';
+/** 'reentered': only for a mutex made with `reentrant` (RLock): this process already held it. */
+export type LockResult = 'acquired' | 'owner-died' | 'timed-out' | 'reentered';
 
 const STATE = 0;
 const REC_PID = 1;
@@ -59,13 +60,23 @@ export class SharedMutex {
   #pumping = false;
   #abort: AbortController | null = null;
   #closed = false;
+  readonly #what: string;
+  readonly #reentrant: boolean;
+  #published = false;
   // Liveness watch: the owner pid seen last, since when, and a suspicion
   // (the state word seen with a start-time mismatch on the previous look).
   #watchPid = 0;
   #watchSince = 0;
   #suspect = 0;
 
-  constructor(buffer: ArrayBuffer, byteOffset: number) {
+  /**
+   * `what` names the lock in errors ('Lock', 'RLock', ...). `reentrant`: a
+   * waiting lock() resolves 'reentered' as soon as this process holds the
+   * mutex (RLock: the owner is the whole process, not one async task).
+   */
+  constructor(buffer: ArrayBuffer, byteOffset: number, what = 'lock', options?: { reentrant?: boolean }) {
+    this.#what = what;
+    this.#reentrant = options?.reentrant === true;
     const off = checkPlacement(buffer, byteOffset, MUTEX_BYTES);
     this.#w = new Int32Array(buffer, off, 4);
     const start = ownStartTime();
@@ -82,11 +93,8 @@ export class SharedMutex {
   /** True when this process holds the mutex. */
   get heldByMe(): boolean {
     const w = this.#w;
-    // Plain reads: V8 does not inline Atomics on a non-shared ArrayBuffer (~20 ns
-    // each), and whether this process holds the lock depends only on its own
-    // writes (aligned 32-bit reads do not tear).
-    return (w[STATE]! & PID_MASK) === this.#pid && w[REC_PID] === this.#pid &&
-      w[REC_START_LO] === this.#startLo && w[REC_START_HI] === this.#startHi;
+    return (Atomics.load(w, STATE) & PID_MASK) === this.#pid && Atomics.load(w, REC_PID) === this.#pid &&
+      Atomics.load(w, REC_START_LO) === this.#startLo && Atomics.load(w, REC_START_HI) === this.#startHi;
   }
 
   /** True when some process holds it (a snapshot). */
@@ -96,11 +104,15 @@ export class SharedMutex {
 
   /** Takes the mutex if it is free, or from a dead owner; never sleeps. */
   tryLock(): TryLockResult {
-    this.#checkOpen();
+    if (this.#closed) throw new ClosedError(this.#what);
     if (Atomics.compareExchange(this.#w, STATE, 0, this.#pid) === 0) {
       this.#publish();
       return 'acquired';
     }
+    return this.#tryLockSlow();
+  }
+
+  #tryLockSlow(): TryLockResult {
     for (;;) {
       const v = Atomics.load(this.#w, STATE);
       if (v === 0) {
@@ -168,6 +180,15 @@ export class SharedMutex {
 
   /** Blocks this thread until acquired or `timeout` ms (Infinity: no limit). */
   lockSync(options?: { timeout?: number }): LockResult {
+    // The uncontended path first: one CAS (options are checked on the slow path).
+    if (options === undefined && !this.#closed && Atomics.compareExchange(this.#w, STATE, 0, this.#pid) === 0) {
+      this.#publish();
+      return 'acquired';
+    }
+    return this.#lockSyncSlow(options);
+  }
+
+  #lockSyncSlow(options: { timeout?: number } | undefined): LockResult {
     const { timeout } = validateWaitOptions(options);
     this.#checkOpen();
     if (Atomics.compareExchange(this.#w, STATE, 0, this.#pid) === 0) {
@@ -184,26 +205,30 @@ export class SharedMutex {
       if (typeof r === 'string') return r;
       const left = deadline - performance.now();
       if (left <= 0) return 'timed-out';
-      futex.waitSync(this.#w, STATE, r, { timeout: Math.min(OWNER_CHECK_MS, left) });
+      futexUnchecked.waitSync(this.#w.buffer as ArrayBuffer, this.#w.byteOffset, r, Math.min(OWNER_CHECK_MS, left));
     }
   }
 
   /** Releases the mutex; throws ERR_OSIPC_NOT_OWNER unless this process holds it. */
   unlock(): void {
-    this.#checkOpen();
-    if (!this.heldByMe) throw notOwner();
-    const prev = Atomics.exchange(this.#w, STATE, 0);
-    if ((prev & WAITERS) !== 0) futex.wake(this.#w, STATE, 1);
+    if (this.#closed) throw new ClosedError(this.#what);
+    const w = this.#w;
+    const v = Atomics.load(w, STATE);
+    if ((v & PID_MASK) !== this.#pid || (!this.#recordIsMine() && !this.heldByMe)) throw notOwner(this.#what);
+    // No sleepers announced: one CAS and no syscall.
+    if (v === this.#pid && Atomics.compareExchange(w, STATE, v, 0) === v) return;
+    const prev = Atomics.exchange(w, STATE, 0);
+    if ((prev & WAITERS) !== 0) futexUnchecked.wake(w.buffer as ArrayBuffer, w.byteOffset, 1);
   }
 
   /**
    * Stops using the memory (call before unmapping it): pending lock() calls
    * reject with ClosedError. Does not unlock.
    */
-  close(what = 'lock'): void {
+  close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    const err = new ClosedError(what);
+    const err = new ClosedError(this.#what);
     for (const p of this.#queue.splice(0)) {
       p.cleanup();
       p.reject(err);
@@ -212,26 +237,33 @@ export class SharedMutex {
   }
 
   #checkOpen(): void {
-    if (this.#closed) throw new ClosedError('lock');
+    if (this.#closed) throw new ClosedError(this.#what);
   }
 
   // Records this process (pid + start time) as the owner, so waiters can tell
   // whether it is still alive. Skipped when the record already says so.
   #publish(): void {
+    if (this.#recordIsMine()) return;
     const w = this.#w;
-    // Plain reads (see heldByMe): a stale value only means publishing again.
-    if (w[REC_PID] === this.#pid && w[REC_START_LO] === this.#startLo &&
-        w[REC_START_HI] === this.#startHi) return;
     Atomics.store(w, REC_PID, 0);
     Atomics.store(w, REC_START_LO, this.#startLo);
     Atomics.store(w, REC_START_HI, this.#startHi);
     Atomics.store(w, REC_PID, this.#pid);
+    this.#published = true;
+  }
+
+  // Once this object has written the record, a record naming our pid can only
+  // be ours (an earlier process with our pid died before we started, and we
+  // wrote over its record): one load instead of three.
+  #recordIsMine(): boolean {
+    return this.#published && Atomics.load(this.#w, REC_PID) === this.#pid;
   }
 
   // One step of a contended acquire: the outcome, or the state value to sleep
   // on (WAITERS set, so the holder's unlock wakes a sleeper).
-  #attempt(): 'acquired' | 'owner-died' | number {
+  #attempt(): 'acquired' | 'owner-died' | 'reentered' | number {
     const w = this.#w;
+    if (this.#reentrant && this.heldByMe) return 'reentered';
     for (;;) {
       const v = Atomics.load(w, STATE);
       if (v === 0) {
@@ -308,7 +340,7 @@ export class SharedMutex {
     this.#pumping = true;
     try {
       while (this.#queue.length > 0 && !this.#closed) {
-        let r: 'acquired' | 'owner-died' | number;
+        let r: 'acquired' | 'owner-died' | 'reentered' | number;
         try {
           r = this.#attempt();
         } catch (err) {

@@ -4,7 +4,7 @@
 // can, it announces itself (`prepare`) and sleeps on the word for a bounded
 // slice, so a lost wake-up costs at most one slice.
 import { AbortError, ClosedError } from '../errors.js';
-import { futex } from '../os/futex.js';
+import { futex, futexUnchecked } from '../os/futex.js';
 
 export const TIMED_OUT: unique symbol = Symbol('timed-out');
 export type TimedOut = typeof TIMED_OUT;
@@ -108,7 +108,8 @@ export class WaitQueue<R, C = undefined> {
           return TIMED_OUT;
         }
         if (expected !== undefined) {
-          futex.waitSync(this.#view, this.#index, expected, { timeout: Math.min(SLICE_MS, left) });
+          futexUnchecked.waitSync(this.#view.buffer as ArrayBuffer, this.#view.byteOffset + this.#index * 4, expected,
+            Math.min(SLICE_MS, left));
         }
       } finally {
         this.#spec.finish();

@@ -1,0 +1,2 @@
+// child_process.fork() side of first-message.js: says hello and leaves.
+process.send('hi', () => process.disconnect());

@@ -1,0 +1,4 @@
+// Process side of first-message.js: the function the child runs.
+export default function hello(text) {
+  return text;
+}

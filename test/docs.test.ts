@@ -1,0 +1,20 @@
+// docs/api.md documents every public name: each runtime export of 'osipc'
+// appears in it as code (`Name`).
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import * as osipc from 'osipc';
+
+const doc = readFileSync(new URL('../docs/api.md', import.meta.url), 'utf8');
+
+describe('docs/api.md', () => {
+  it('names every export of the package', () => {
+    const missing = Object.keys(osipc).filter((name) => !new RegExp(`\\b${name}\\b`).test(doc));
+    expect(missing).toEqual([]);
+  });
+
+  it('has a runnable snippet in every section', () => {
+    const sections = doc.split(/\n## /).slice(1);
+    const withoutCode = sections.filter((s) => !s.includes('```js')).map((s) => s.split('\n')[0]);
+    expect(withoutCode).toEqual([]);
+  });
+});
