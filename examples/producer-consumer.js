@@ -2,32 +2,31 @@
 // two producer processes make items, two consumer processes take them; when
 // both producers are done, the main process puts one sentinel (null) per
 // consumer so that each stops.
-//
-// The workers are separate programs (examples/workers/) that open the queue by
-// its name: a Queue lives in shared memory, so any process can open it.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { Queue } from 'osipc';
+//   node examples/producer-consumer.js
+import { Process, Queue } from 'osipc';
 
-const worker = (file) => fileURLToPath(new URL(`./workers/${file}`, import.meta.url));
-const start = (file, ...args) => {
-  const child = spawn(process.execPath, [worker(file), ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${file} ${args[1]} exited with ${code}`))));
-  });
-};
-
+const tasks = new URL('./workers/queue-tasks.js', import.meta.url);
 const q = new Queue({ maxsize: 20 }); // this process created it: it removes it at close
 const PER_PRODUCER = 5;
 
-const producers = [start('producer.js', q.name, 'Egon', 'bun', PER_PRODUCER), start('producer.js', q.name, 'WuSir', 'soup', PER_PRODUCER)];
-const consumers = [start('consumer.js', q.name, 'jinBoss'), start('consumer.js', q.name, 'alex')];
+const producers = [
+  new Process({ module: tasks, fn: 'producer', args: [q, 'bun', PER_PRODUCER], name: 'Egon' }),
+  new Process({ module: tasks, fn: 'producer', args: [q, 'soup', PER_PRODUCER], name: 'WuSir' }),
+];
+const consumers = [
+  new Process({ module: tasks, fn: 'consumer', args: [q], name: 'jinBoss' }),
+  new Process({ module: tasks, fn: 'consumer', args: [q], name: 'alex' }),
+];
+for (const p of [...producers, ...consumers]) await p.start();
 
-await Promise.all(producers);
+for (const p of producers) await p.join();
 console.log(`main: both producers are done (${q.qsize()} items still queued); one sentinel per consumer`);
 await q.put(null);
 await q.put(null);
-await Promise.all(consumers);
-console.log(`main: every consumer stopped; ${q.qsize()} items left in the queue`);
+let consumed = 0;
+for (const c of consumers) {
+  await c.join();
+  consumed += c.result;
+}
+console.log(`main: every consumer stopped after ${consumed} items; ${q.qsize()} left in the queue`);
 q.close();

@@ -8,7 +8,7 @@ import { validateWaitOptions, type WaitOptions } from '../validate.js';
 import { ownEncoded } from './codec.js';
 import { W } from './layout.js';
 import { Spinner } from './spin.js';
-import type { SharedMutex } from '../sync/mutex.js';
+import type { LockResult, SharedMutex } from '../sync/mutex.js';
 import { DIRECT_NEEDS_V8, EMPTY, PARTIAL, ROOM_WAIT_MS, Ring, type Outgoing } from './ring.js';
 
 const BUSY = Symbol('busy');
@@ -770,7 +770,7 @@ export class QueueEngine {
     }
   }
 
-  #afterAcquire(r: 'acquired' | 'owner-died', side: 'get' | 'put'): void {
+  #afterAcquire(r: 'acquired' | 'owner-died' | 'reentered', side: 'get' | 'put'): void {
     if (side === 'get') {
       this.#holdsConsumer = true;
       this.ring.lockedConsumer(r);
@@ -867,7 +867,7 @@ export class QueueEngine {
 
 // Nowait forms wait this briefly for a lock that another process holds while
 // it copies a message; a dead holder's lock is taken over.
-function lockBriefly(lock: SharedMutex): 'acquired' | 'owner-died' | 'timed-out' {
+function lockBriefly(lock: SharedMutex): LockResult {
   const r = lock.tryLock();
   if (r !== 'busy') return r;
   return lock.lockSync({ timeout: NOWAIT_LOCK_MS });

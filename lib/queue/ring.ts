@@ -215,13 +215,13 @@ export class Ring {
    * Call on taking the producer lock. A redo record or an open message left
    * behind means the previous holder died (or quit) mid-way: recover.
    */
-  lockedProducer(how: 'acquired' | 'owner-died'): void {
+  lockedProducer(how: 'acquired' | 'owner-died' | 'reentered'): void {
     const w = this.#w;
     if (how === 'owner-died' || w[W.P_INTENT] !== 0 || w[W.P_OPEN] !== 0) this.recoverProducer();
   }
 
   /** Call on taking the consumer lock (see lockedProducer). */
-  lockedConsumer(how: 'acquired' | 'owner-died'): void {
+  lockedConsumer(how: 'acquired' | 'owner-died' | 'reentered'): void {
     if (how === 'owner-died' || this.#w[W.C_INTENT] !== 0) this.recoverConsumer();
   }
 
