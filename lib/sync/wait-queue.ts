@@ -178,12 +178,15 @@ export class WaitQueue<R, C = undefined> {
         try {
           await futex.wait(this.#view, this.#index, expected, { timeout: SLICE_MS, signal: this.#abort.signal });
         } catch (err) {
-          if (!(err instanceof AbortError)) {
+          if (!(err instanceof AbortError) && !this.#closed) {
             this.#spec.finish();
             this.#failAll(err);
             return;
           }
         }
+        // Closed while asleep: the mapping may be gone (finish() would throw on
+        // the detached buffer, an unhandled rejection); nothing is left to withdraw.
+        if (this.#closed) return;
         this.#spec.finish();
       }
     } finally {
