@@ -7,6 +7,9 @@ import { OsipcError } from './errors.js';
 import { EAGAIN, fdBinding } from './os/fd.js';
 import { FdPoller, READABLE, WRITABLE } from './os/poller.js';
 
+/** Where drain() reads; what it keeps is copied out, so one buffer serves every channel. */
+const readBuffer = Buffer.allocUnsafe(65536);
+
 /** No honest frame is this big; a larger length means a broken peer. */
 const MAX_FRAME = 1024 * 1024 * 1024;
 
@@ -106,7 +109,7 @@ export class ControlChannel {
   drain(onMessage: (m: unknown) => void): boolean {
     if (this.#eof) return true;
     if (this.#poller === null) return true;
-    const chunk = Buffer.allocUnsafe(65536);
+    const chunk = readBuffer;
     for (;;) {
       const n = fdBinding.read(this.fd, chunk, 0, chunk.length);
       if (n === -EAGAIN) break;
@@ -132,11 +135,13 @@ export class ControlChannel {
   #deliver(onMessage: (m: unknown) => void): void {
     for (;;) {
       if (this.#pendingBytes < 4) return;
+      if (this.#pending[0]!.length < 4) this.#pending = [Buffer.concat(this.#pending)];
+      const len = this.#pending[0]!.readUInt32LE(0);
+      if (len > MAX_FRAME) throw protocolError(`frame of ${len} bytes`);
+      // A big frame arrives in many reads: join them once, when it is whole.
+      if (this.#pendingBytes < 4 + len) return;
       const buf = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
       this.#pending = [buf];
-      const len = buf.readUInt32LE(0);
-      if (len > MAX_FRAME) throw protocolError(`frame of ${len} bytes`);
-      if (buf.length < 4 + len) return;
       const message = deserialize(buf.subarray(4, 4 + len));
       const rest = buf.subarray(4 + len);
       this.#pending = rest.length > 0 ? [rest] : [];

@@ -9,7 +9,7 @@ import { ClosedError, TimeoutError } from './errors.js';
 import { MUTEX_BYTES, SharedMutex, type LockResult } from './sync/mutex.js';
 import { createSegment, nameOption, openSegment, type Placed } from './sync/segment.js';
 import { kTransfer, registerTransferable, type TransferDescriptor } from './transfer.js';
-import { validateWaitOptions, type WaitOptions } from './validate.js';
+import { validateFunction, validateWaitOptions, type WaitOptions } from './validate.js';
 
 export class Lock {
   /** Bytes a Lock takes when placed inside another object's memory (fromBuffer). */
@@ -100,6 +100,20 @@ export class Lock {
     if (!(await this.acquire(options))) throw new TimeoutError('timed out waiting for the Lock');
     try {
       return await fn();
+    } finally {
+      this.release();
+    }
+  }
+
+  /**
+   * Runs `fn` holding the lock taken with acquireSync() (blocking this thread
+   * at most `timeout` ms, else TimeoutError) and releases it however fn ends.
+   */
+  withLockSync<T>(fn: () => T, options?: { timeout?: number }): T {
+    validateFunction(fn, 'fn');
+    if (!this.acquireSync(options)) throw new TimeoutError('timed out waiting for the Lock');
+    try {
+      return fn();
     } finally {
       this.release();
     }

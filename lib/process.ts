@@ -70,41 +70,43 @@ export function currentProcess(): ProcessInfo {
 
 // Tests turn PR_SET_PDEATHSIG off (OSIPC_NO_PDEATHSIG=1) to prove that the
 // control socket's end of file alone also takes a daemon down, as on macOS.
-const usePdeathsig = process.platform === 'linux' && process.env.OSIPC_NO_PDEATHSIG !== '1';
+export const usePdeathsig = process.platform === 'linux' && process.env.OSIPC_NO_PDEATHSIG !== '1';
 
 const bootstrapPath = fileURLToPath(new URL('./child/bootstrap.js', import.meta.url));
 
 // Flags that make node run something other than a script: not for the child.
 const WITH_VALUE = new Set(['-e', '--eval', '-p', '--print', '-pe', '-r-e']);
 const ALONE = new Set(['-i', '--interactive', '-c', '--check', '--test', '--watch']);
-function childExecArgv(): string[] {
+export function childExecArgv(): string[] {
   const out: string[] = [];
   const argv = process.execArgv;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (WITH_VALUE.has(a)) { i++; continue; }
-    if (ALONE.has(a) || /^--(eval|print|watch-path|test-[a-z-]+)=/.test(a)) continue;
+    // --input-type is for -e and stdin only; node refuses it with a script file.
+    if (a === '--input-type') { i++; continue; }
+    if (ALONE.has(a) || /^--(eval|print|watch-path|input-type|test-[a-z-]+)=/.test(a)) continue;
     out.push(a);
   }
   return out;
 }
 
-function moduleHref(module: unknown): string {
+export function moduleHref(module: unknown, argName = 'options.module'): string {
   if (module instanceof URL) return module.href;
-  const s = validateString(module, 'options.module');
-  if (s === '') throw invalidArg('options.module', 'must not be empty');
+  const s = validateString(module, argName);
+  if (s === '') throw invalidArg(argName, 'must not be empty');
   if (/^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(s)) {
     try {
       return new URL(s).href;
     } catch {
-      throw invalidArg('options.module', `${JSON.stringify(s)} is not a valid URL`);
+      throw invalidArg(argName, `${JSON.stringify(s)} is not a valid URL`);
     }
   }
   return pathToFileURL(isAbsolute(s) ? s : resolvePath(s)).href;
 }
 
 /** The error a child sent, rebuilt with its name, code and stack. */
-interface ErrorReport {
+export interface ErrorReport {
   name: string;
   message: string;
   stack: string;
@@ -114,7 +116,7 @@ interface ErrorReport {
   path?: string;
 }
 
-function remoteError(e: ErrorReport): RemoteError {
+export function remoteError(e: ErrorReport): RemoteError {
   const err = new RemoteError(e.name, e.message, e.stack, e.code);
   for (const key of ['errno', 'syscall', 'path'] as const) {
     if (e[key] !== undefined) Object.defineProperty(err, key, { value: e[key], enumerable: true });

@@ -4,7 +4,7 @@
 // shadowed here). Integer arrays have lock-free atomic operations by index.
 import { inspect } from 'node:util';
 import { ClosedError } from './errors.js';
-import type { SegmentLock } from './segment-lock.js';
+import type { Lock } from './lock.js';
 import { atomics, SegmentHandle, type Cells } from './shared-cells.js';
 import { kTransfer, registerTransferable, type TransferDescriptor } from './transfer.js';
 import {
@@ -218,7 +218,7 @@ export class SharedArray<T extends Typecode = Typecode> {
   }
 
   /** The process-shared lock; an error (ERR_OSIPC_NO_LOCK) for `lock: false` and RawArray. */
-  getLock(): SegmentLock {
+  getLock(): Lock {
     return this.#handle.getLock();
   }
 

@@ -2,7 +2,7 @@
 // elements (lib/value-layout.ts), its optional lock, closing, and the checks on
 // atomic operations. Each class keeps its own fast path for element access.
 import { ClosedError, OsipcError } from './errors.js';
-import { lockInSegment, type SegmentLock } from './segment-lock.js';
+import { Lock } from './lock.js';
 import { isIntegerCode, type AnyView, type IntegerView, type TypecodeInfo } from './typecodes.js';
 import { LOCK_OFFSET, type Segment } from './value-layout.js';
 
@@ -28,7 +28,7 @@ export class SegmentHandle {
   /** Whether the segment has a lock (its creator asked for one). */
   readonly hasLock: boolean;
   /** The lock, when this handle exposes one (not for Raw ones). */
-  readonly #lock: SegmentLock | null;
+  readonly #lock: Lock | null;
   readonly #what: string;
 
   constructor(segment: Segment, exposeLock: boolean, what: string) {
@@ -39,7 +39,7 @@ export class SegmentHandle {
     this.owner = segment.shm.owner;
     this.hasLock = segment.hasLock;
     this.#what = what;
-    this.#lock = exposeLock && segment.hasLock ? lockInSegment(segment.shm.buffer, LOCK_OFFSET) : null;
+    this.#lock = exposeLock && segment.hasLock ? Lock.fromBuffer(segment.shm.buffer, LOCK_OFFSET) : null;
   }
 
   get closed(): boolean {
@@ -63,7 +63,7 @@ export class SegmentHandle {
     return view as IntegerView;
   }
 
-  getLock(): SegmentLock {
+  getLock(): Lock {
     if (this.#segment === null) throw new ClosedError(this.#what);
     if (this.#lock === null) {
       throw new OsipcError(`this ${this.#what} has no lock (made with lock: false, or a Raw one); ` +
@@ -77,6 +77,8 @@ export class SegmentHandle {
     const seg = this.#segment;
     if (seg === null) return;
     this.#segment = null;
+    // Before unmapping: pending acquires reject with ClosedError.
+    this.#lock?.close();
     seg.shm.close();
   }
 }

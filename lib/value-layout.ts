@@ -3,7 +3,7 @@
 //
 //   offset size  field
 //        0    4  magic        bytes "OSVL" (u32 0x4C56534F little-endian)
-//        4    2  version      1
+//        4    2  version      2 (1: the stand-in futex lock before the robust Lock)
 //        6    2  header size  128: where the data starts
 //        8    1  typecode     ASCII: 'i', 'q', 'd', 'c', ...
 //        9    1  item size    bytes per element (checked against the typecode)
@@ -11,7 +11,7 @@
 //       12    4  reserved     0
 //       16    8  count        elements (u64; a Value has 1)
 //       24   40  reserved     0
-//       64   64  lock area    the process-shared lock's words (lib/segment-lock.ts)
+//       64   64  lock area    a Lock (lib/lock.ts): 16 bytes of SharedMutex words, 48 reserved 0
 //      128  ...  data         count * item size bytes, native byte order
 //
 // Header fields are little-endian; data is in native order, which is
@@ -25,7 +25,7 @@ import { MAX_SHARED_MEMORY_SIZE, SharedMemory } from './os/shared-memory.js';
 import { TYPECODES, type AnyView, type Typecode, type TypecodeInfo } from './typecodes.js';
 
 export const MAGIC = 0x4c56534f; // "OSVL"
-export const LAYOUT_VERSION = 1;
+export const LAYOUT_VERSION = 2;
 export const HEADER_SIZE = 128;
 export const LOCK_OFFSET = 64;
 export const LOCK_AREA_SIZE = 64;
@@ -83,7 +83,7 @@ export function createSegment(o: {
     header.setUint8(OFF_ITEM_SIZE, o.info.size);
     header.setUint16(OFF_FLAGS, (o.lock ? FLAG_LOCK : 0) | (o.kind === 'array' ? FLAG_ARRAY : 0), true);
     header.setBigUint64(OFF_COUNT, BigInt(o.count), true);
-    // The lock area is zero from ftruncate: an unlocked lock.
+    // The lock area is zero from ftruncate: an unlocked Lock (docs/interop/sync.md).
     init?.(dataView(shm, o.info, o.count));
     Atomics.store(new Int32Array(shm.buffer, OFF_MAGIC, 1), 0, MAGIC);
   } catch (err) {

@@ -4,7 +4,7 @@
 // process-shared lock for longer read-modify-write sequences.
 import { inspect } from 'node:util';
 import { ClosedError } from './errors.js';
-import type { SegmentLock } from './segment-lock.js';
+import type { Lock } from './lock.js';
 import { atomics, SegmentHandle, type Cells } from './shared-cells.js';
 import { kTransfer, registerTransferable, type TransferDescriptor } from './transfer.js';
 import {
@@ -128,7 +128,7 @@ export class Value<T extends Typecode = Typecode> {
   }
 
   /** The process-shared lock; an error (ERR_OSIPC_NO_LOCK) for `lock: false` and RawValue. */
-  getLock(): SegmentLock {
+  getLock(): Lock {
     return this.#handle.getLock();
   }
 

@@ -226,17 +226,20 @@ describe('Lock under contention when a holder is killed', () => {
   it('the survivors finish their work, and exactly one of them is told', async () => {
     const l = keep(new Lock());
     const shm = keep(SharedMemory.create({ size: 16 }));
-    // [0] increments done  [1] owner-died reports
+    // [0] increments done  [1] owner-died reports  [2] the victim holds the lock
     const worker = `
       import { Lock, SharedMemory } from 'osipc';
       const l = Lock.open(process.argv[2]);
       const s = SharedMemory.open(process.argv[3]);
       const v = new Int32Array(s.buffer);
       const victim = process.argv[4] === 'victim';
+      // Survivors start once the victim holds the lock, so one of them must
+      // be the one to take it over (on a loaded machine they could finish first).
+      while (!victim && Atomics.load(v, 2) === 0) await new Promise((r) => setTimeout(r, 5));
       for (let i = 0; i < (victim ? 1e9 : 200); i++) {
         await l.acquire();
         if (l.ownerDied) Atomics.add(v, 1, 1);
-        if (victim && i === 20) { console.log('holding'); await new Promise(() => {}); }
+        if (victim && i === 20) { Atomics.store(v, 2, 1); console.log('holding'); await new Promise(() => {}); }
         Atomics.add(v, 0, 1);
         await new Promise((r) => setImmediate(r));
         l.release();

@@ -4,7 +4,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  AbortError, ClosedError, InvalidSegmentError, RawValue, SharedArray, SharedMemory, TYPECODES, Value, kTransfer,
+  AbortError, ClosedError, InvalidSegmentError, Lock, RawValue, SharedArray, SharedMemory, TYPECODES, Value, kTransfer,
   type Typecode,
 } from 'osipc';
 import { packHandles } from '../dist/transfer.js';
@@ -54,7 +54,7 @@ describe('Value: one process', () => {
     const shm = SharedMemory.open(name);
     const b = Buffer.from(shm.buffer);
     expect(b.subarray(0, 4).toString()).toBe('OSVL');
-    expect(b.readUInt16LE(4)).toBe(1); // version
+    expect(b.readUInt16LE(4)).toBe(2); // version
     expect(b.readUInt16LE(6)).toBe(128); // header size
     expect(String.fromCharCode(b[8]!)).toBe('q');
     expect(b[9]).toBe(8);
@@ -204,7 +204,9 @@ describe('Value: corrupted or foreign segments', () => {
   });
 
   it('refuses unknown versions, typecodes, item sizes, flags and absurd counts', () => {
-    expect(() => Value.open(corrupt((b) => b.writeUInt16LE(2, 4)))).toThrow(/layout version 2/);
+    // Version 1 had the stand-in futex lock, not the robust Lock: refused, not misread.
+    expect(() => Value.open(corrupt((b) => b.writeUInt16LE(1, 4)))).toThrow(/layout version 1/);
+    expect(() => Value.open(corrupt((b) => b.writeUInt16LE(3, 4)))).toThrow(/layout version 3/);
     expect(() => Value.open(corrupt((b) => b.writeUInt16LE(64, 6)))).toThrow(/header size 64/);
     expect(() => Value.open(corrupt((b) => { b[8] = 'z'.charCodeAt(0); }))).toThrow(/unknown typecode/);
     expect(() => Value.open(corrupt((b) => { b[9] = 8; }))).toThrow(/item size 8/);
@@ -229,9 +231,10 @@ describe('Value: the lock', () => {
   it('acquires, releases, times out and refuses a release when unlocked', async () => {
     const v = keep(new Value('i'));
     const lock = v.getLock();
+    expect(lock).toBeInstanceOf(Lock);
     expect(v.getLock()).toBe(lock);
     expect(lock.tryAcquire()).toBe(true);
-    expect(lock.locked).toBe(true);
+    expect(lock.locked()).toBe(true);
     expect(lock.tryAcquire()).toBe(false);
     expect(lock.acquireSync({ timeout: 20 })).toBe(false);
     expect(await lock.acquire({ timeout: 20 })).toBe(false);
@@ -240,12 +243,12 @@ describe('Value: the lock', () => {
     ac.abort();
     await expect(p).rejects.toBeInstanceOf(AbortError);
     lock.release();
-    expect(lock.locked).toBe(false);
-    expect(() => lock.release()).toThrow(expect.objectContaining({ code: 'ERR_OSIPC_NOT_LOCKED' }));
+    expect(lock.locked()).toBe(false);
+    expect(() => lock.release()).toThrow(expect.objectContaining({ code: 'ERR_OSIPC_NOT_OWNER' }));
     expect(lock.acquireSync()).toBe(true);
     lock.release();
     await expect(lock.withLock(() => { throw new Error('inside'); })).rejects.toThrow('inside');
-    expect(lock.locked).toBe(false);
+    expect(lock.locked()).toBe(false);
     expect(await lock.withLock(async () => 42)).toBe(42);
     expect(lock.withLockSync(() => 'sync')).toBe('sync');
     expect(() => lock.acquireSync({ timeout: -1 })).toThrow(RangeError);
@@ -278,7 +281,7 @@ describe('Value: the lock', () => {
     expect(raw).toBeInstanceOf(RawValue);
     expect(() => raw.getLock()).toThrow(noLock);
     expect(keep(Value.open(locked.name)).getLock().tryAcquire()).toBe(true);
-    expect(locked.getLock().locked).toBe(true);
+    expect(locked.getLock().locked()).toBe(true);
   });
 
   it('waits for a holder in another process without blocking the event loop', async () => {
@@ -298,6 +301,39 @@ describe('Value: the lock', () => {
     expect(ticks).toBeGreaterThan(3);
     v.getLock().release();
     expect((await collect(child)).code).toBe(0);
+  });
+  it('a holder SIGKILLed while holding it: the next acquirer gets it with ownerDied', async () => {
+    const v = keep(new Value('i', 5));
+    const child = spawnNode(`
+      import { Value } from 'osipc';
+      const v = Value.open(process.argv[2]);
+      v.getLock().acquireSync();
+      v.value = -1; // a half-done update, never finished
+      console.log('holding');
+      setInterval(() => {}, 1000);`, [v.name]);
+    await waitForLine(child, /holding/);
+    const lock = v.getLock();
+    expect(lock.tryAcquire()).toBe(false);
+    child.kill('SIGKILL');
+    expect((await collect(child)).signal).toBe('SIGKILL');
+    // Generous bound only to catch a hang; a dead owner is noticed within ~150 ms.
+    expect(await lock.acquire({ timeout: 10_000 })).toBe(true);
+    expect(lock.ownerDied).toBe(true);
+    expect(v.value).toBe(-1);
+    v.value = 5; // repair what the dead holder left
+    v.value += 1;
+    lock.release();
+    expect(lock.ownerDied).toBe(false);
+    // Usable as normal afterwards, from another process too.
+    const r = await runNode(`
+      import { Value } from 'osipc';
+      const v = Value.open(process.argv[2]);
+      const lock = v.getLock();
+      lock.withLockSync(() => { v.value += 1; });
+      console.log(lock.ownerDied, v.value);
+      v.close();`, [v.name]);
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim()).toBe('false 7');
   });
 });
 
@@ -498,6 +534,43 @@ describe.skipIf(!hasCc)('Value: C interop (examples/c/osipc_value.h)', () => {
     const [cr, nr] = await Promise.all([collect(c), n]);
     expect(cr.stderr + nr.stderr).toBe('');
     expect(v.value).toBe(600_000);
+  });
+
+  it('C takes the lock over from a SIGKILLed Node holder (EOWNERDEAD)', async () => {
+    const v = keep(new Value('i', 0));
+    const child = spawnNode(`
+      import { Value } from 'osipc';
+      const v = Value.open(process.argv[2]);
+      v.getLock().acquireSync();
+      console.log('holding');
+      setInterval(() => {}, 1000);`, [v.name]);
+    await waitForLine(child, /holding/);
+    child.kill('SIGKILL');
+    await collect(child);
+    const r = spawnSync(exe, [v.name, 'lockinc', '3'], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toContain('took the lock from a holder that died');
+    expect(v.value).toBe(3);
+    expect(v.getLock().tryAcquire()).toBe(true); // released by C
+    expect(v.getLock().ownerDied).toBe(false);
+    v.getLock().release();
+  });
+
+  it('Node sees a C holder as alive while it runs, and takes over when it is SIGKILLed', async () => {
+    const v = keep(new Value('i', 0));
+    const c = spawn(exe, [v.name, 'hold', '60000']);
+    const done = collect(c);
+    await waitForLine(c, /holding/);
+    const lock = v.getLock();
+    // Several owner checks (every ~150 ms) must find the C process alive (its record matches).
+    expect(await lock.acquire({ timeout: 800 })).toBe(false);
+    c.kill('SIGKILL');
+    expect((await done).signal).toBe('SIGKILL');
+    expect(await lock.acquire({ timeout: 10_000 })).toBe(true);
+    expect(lock.ownerDied).toBe(true);
+    v.value += 1;
+    lock.release();
+    expect(v.value).toBe(1);
   });
 
   it('C refuses what is not a Value', () => {

@@ -2,6 +2,7 @@
  *   value_peer NAME read          prints the value
  *   value_peer NAME add N         N atomic adds of 1, as Value.add(1)
  *   value_peer NAME lockinc N     N times: lock, value += 1, unlock
+ *   value_peer NAME hold MS       takes the lock, prints "holding", keeps it MS ms
  * Build: cc -O2 -o value_peer value_peer.c
  */
 #include <stdio.h>
@@ -12,7 +13,7 @@
 
 int main(int argc, char **argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: %s NAME read|add N|lockinc N\n", argv[0]);
+    fprintf(stderr, "usage: %s NAME read|add N|lockinc N|hold MS\n", argv[0]);
     return 2;
   }
   int err = 0;
@@ -38,10 +39,23 @@ int main(int argc, char **argv) {
       return 1;
     }
     for (long i = 0; i < n; i++) {
-      osipc_lock(v);
+      if (osipc_lock(v) == EOWNERDEAD) fprintf(stderr, "%s: took the lock from a holder that died\n", argv[1]);
       *(volatile int32_t *)cell = *(volatile int32_t *)cell + 1;
-      osipc_unlock(v);
+      if (osipc_unlock(v) != 0) {
+        fprintf(stderr, "%s: unlock refused: this process does not hold the lock\n", argv[1]);
+        return 1;
+      }
     }
+  } else if (strcmp(argv[2], "hold") == 0) {
+    if (!(v->flags & OSIPC_VALUE_FLAG_LOCK)) {
+      fprintf(stderr, "%s: made without a lock\n", argv[1]);
+      return 1;
+    }
+    osipc_lock(v);
+    printf("holding\n");
+    fflush(stdout);
+    usleep((useconds_t)n * 1000);
+    osipc_unlock(v);
   } else {
     fprintf(stderr, "unknown command %s\n", argv[2]);
     return 2;

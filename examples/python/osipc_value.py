@@ -16,7 +16,7 @@ import sys
 from multiprocessing import shared_memory
 
 MAGIC = b"OSVL"
-VERSION = 1
+VERSION = 2
 HEADER_SIZE = 128
 LOCK_OFFSET = 64
 FLAG_LOCK = 1

@@ -9,6 +9,7 @@ import { inspect } from 'node:util';
 import { ControlChannel } from '../control.js';
 import { fdBinding } from '../os/fd.js';
 import { hasHandles, packHandles, unpackHandles } from '../transfer.js';
+import { codedError, report } from './report.js';
 
 const CONTROL_FD = 3;
 const FIRST_HANDLE_FD = 4;
@@ -22,29 +23,6 @@ interface StartMessage {
   name: string;
   daemon: boolean;
   identity: number[];
-}
-
-function report(err: unknown): Record<string, unknown> {
-  if (err instanceof Error) {
-    const e = err as NodeJS.ErrnoException;
-    return {
-      name: e.name,
-      message: e.message,
-      stack: e.stack ?? `${e.name}: ${e.message}`,
-      code: typeof e.code === 'string' ? e.code : undefined,
-      errno: typeof e.errno === 'number' ? e.errno : undefined,
-      syscall: typeof e.syscall === 'string' ? e.syscall : undefined,
-      path: typeof e.path === 'string' ? e.path : undefined,
-    };
-  }
-  const text = inspect(err);
-  return { name: 'Error', message: `a non-Error value was thrown: ${text}`, stack: `thrown: ${text}` };
-}
-
-function codedError(message: string, code: string): TypeError {
-  const err = new TypeError(message);
-  (err as { code?: string }).code = code;
-  return err;
 }
 
 async function main(): Promise<void> {

@@ -78,12 +78,12 @@ export class FdPoller {
   /** Lets the process exit while a wait is pending (for background watchers). */
   unref(): void {
     this.#refed = false;
-    this.#poller?.unref();
+    this.#update();
   }
 
   ref(): void {
     this.#refed = true;
-    this.#poller?.ref();
+    this.#update();
   }
 
   /** Stops watching; pending waits reject with EBADF. Idempotent. Close before the fd. */
@@ -97,23 +97,60 @@ export class FdPoller {
   }
 
   #onEvent(status: number, events: number): void {
+    if (this.#waiters.size === 0) {
+      // Idle (see #update) and the fd is ready: stop until someone waits.
+      if (this.#poller !== null && this.#mask !== 0) {
+        this.#mask = 0;
+        this.#poller.stop();
+      }
+      return;
+    }
     const err = status < 0 ? binding.makeErrnoError(-status, 'uv_poll') : undefined;
-    for (const w of [...this.#waiters]) {
+    // settle() only removes entries, which Set iteration tolerates.
+    for (const w of this.#waiters) {
       if (err || (w.events & events) !== 0) w.settle(events & w.events, err);
+    }
+    // Events the pending waits do not want would fire again at once.
+    let mask = 0;
+    for (const w of this.#waiters) mask |= w.events;
+    if (mask !== 0 && (events & ~mask & (READABLE | WRITABLE)) !== 0 && mask !== this.#mask) {
+      this.#mask = mask;
+      this.#poller?.start(mask);
     }
   }
 
-  // Starts libuv polling for the union of pending waits, stops it when none.
+  /** Rejects the pending waits for any of `events` with `err` (e.g. reads on close). */
+  cancel(events: number, err: Error): void {
+    for (const w of this.#waiters) if ((w.events & events) !== 0) w.settle(0, err);
+  }
+
+  // Starts libuv polling for the union of pending waits. When none is left
+  // the handle keeps polling but stops holding the loop open (unref): a caller
+  // that waits again at once (recv after recv) then costs no epoll_ctl. It
+  // stops for real when the fd fires with no one waiting.
   #update(): void {
     if (this.#poller === null) return;
     let mask = 0;
     for (const w of this.#waiters) mask |= w.events;
-    if (mask === this.#mask) return;
-    this.#mask = mask;
-    if (mask === 0) this.#poller.stop();
-    else {
+    if (mask === 0) {
+      if (this.#holding) {
+        this.#holding = false;
+        this.#poller.unref();
+      }
+      return;
+    }
+    if (mask !== this.#mask) {
+      this.#mask = mask;
       this.#poller.start(mask);
-      if (!this.#refed) this.#poller.unref();
+    }
+    const hold = this.#refed;
+    if (hold !== this.#holding) {
+      this.#holding = hold;
+      if (hold) this.#poller.ref();
+      else this.#poller.unref();
     }
   }
+
+  // Whether the handle currently keeps the loop alive.
+  #holding = true; // uv_poll_init leaves the handle ref'd
 }

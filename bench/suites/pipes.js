@@ -1,0 +1,162 @@
+// Pipes and Connections (issue 3): small-object round trips and one-way
+// throughput against child_process.fork() IPC, and 64 KiB byte streaming
+// against a raw write/read loop over the same kind of pipe.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Pipe } from 'osipc';
+import { fdBinding, EAGAIN } from '../../dist/os/fd.js';
+import { FdPoller, READABLE } from '../../dist/os/poller.js';
+import { forkIpcRtt, forkIpcThroughput, parseFigure } from '../lib/peers.js';
+
+export const title = 'Pipes: Connection vs child_process IPC, framed vs raw streaming';
+
+const PEER = fileURLToPath(new URL('../peers/pipe-peer.js', import.meta.url));
+const CHUNK = 64 * 1024;
+
+// A pipe-peer child holding `fd` as its fd 3; resolves `exited` when it is gone.
+function startPeer(fd, args) {
+  const child = spawn(process.execPath, [PEER, ...args.map(String)], {
+    stdio: ['ignore', 'inherit', 'inherit', fd],
+  });
+  const exited = new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code, signal) => (code === 0 ? resolve() : reject(new Error(`pipe peer ${args[0]}: ${signal ?? code}`))));
+  });
+  return { child, exited };
+}
+
+async function withEchoPeer(body, mode = 'echo') {
+  const [mine, theirs] = Pipe();
+  const peer = startPeer(theirs.fileno(), [mode]);
+  theirs.close();
+  try {
+    return await body(mine);
+  } finally {
+    mine.close();
+    await peer.exited;
+  }
+}
+
+/** Microseconds per round trip of { i, s: 'hello' } to a child and back. */
+function connectionRtt(n) {
+  return withEchoPeer(async (conn) => {
+    for (let i = 0; i < 5000; i++) { // warm-up: let both sides' JIT settle
+      await conn.send({ i, s: 'hello' });
+      await conn.recv();
+    }
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      await conn.send({ i, s: 'hello' });
+      await conn.recv();
+    }
+    return Number(process.hrtime.bigint() - t0) / 1e3 / n;
+  });
+}
+
+/** The same with recvSync/sendSync on both sides: blocking poll(2), no event loop. */
+function connectionRttSync(n) {
+  return withEchoPeer(async (conn) => {
+    for (let i = 0; i < 5000; i++) {
+      conn.sendSync({ i, s: 'hello' });
+      conn.recvSync();
+    }
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) {
+      conn.sendSync({ i, s: 'hello' });
+      conn.recvSync();
+    }
+    return Number(process.hrtime.bigint() - t0) / 1e3 / n;
+  }, 'echo-sync');
+}
+
+/** Messages per second, one way: the child sends n { i, s: 'hello' }. */
+function connectionThroughput(n) {
+  return withEchoPeer(async (conn) => {
+    const receive = async (count) => {
+      await conn.send({ cmd: 'send', n: count });
+      for (let i = 0; i < count; i++) await conn.recv();
+    };
+    await receive(50_000); // warm-up: let both sides' JIT settle
+    const t0 = process.hrtime.bigint();
+    await receive(n);
+    return n / (Number(process.hrtime.bigint() - t0) / 1e9);
+  });
+}
+
+// GB/s over a pipe(2), from the first byte received to the last. Framed:
+// Connection.sendBytes in the child, recvBytesInto one reused buffer here (as
+// the raw loop reuses its buffer), or recvBytes (a new Buffer per message).
+async function streamGBps(n, how) {
+  const raw = how === 'raw';
+  const [r, w] = raw ? fdBinding.pipe(true) : [null, null];
+  const ends = raw ? null : Pipe({ duplex: false });
+  const writeFd = raw ? w : ends[1].fileno();
+  const peer = startPeer(writeFd, [raw ? 'raw-stream' : 'stream', n, CHUNK]);
+  if (raw) fdBinding.close(w);
+  else ends[1].close();
+  const total = n * CHUNK;
+  const warm = Math.floor(n / 8) * CHUNK; // the clock starts after the first eighth
+  const buf = Buffer.allocUnsafe(CHUNK);
+  let got = 0;
+  let t0;
+  let from = 0;
+  try {
+    const poller = raw ? new FdPoller(r) : null;
+    while (got < total) {
+      if (t0 === undefined && got >= warm) {
+        t0 = process.hrtime.bigint();
+        from = got;
+      }
+      if (raw) {
+        const k = fdBinding.read(r, buf, 0, CHUNK);
+        if (k === -EAGAIN) await poller.wait(READABLE);
+        else if (k === 0) throw new Error('raw stream ended early');
+        else got += k;
+      } else if (how === 'into') {
+        got += await ends[0].recvBytesInto(buf);
+      } else {
+        got += (await ends[0].recvBytes()).length;
+      }
+    }
+    poller?.close();
+    return (got - from) / (Number(process.hrtime.bigint() - t0) / 1e9) / 1e9;
+  } finally {
+    if (raw) fdBinding.close(r);
+    else ends[0].close();
+    await peer.exited;
+  }
+}
+
+export default async function (b) {
+  const rtts = b.quick ? 2_000 : 20_000;
+  const msgs = b.quick ? 10_000 : 200_000;
+  const chunks = b.quick ? 4_000 : 16_000; // 64 KiB each: 250 MiB / 1 GiB
+  const us = { unit: 'us', better: 'lower' };
+  const rate = { unit: 'msgs/s', better: 'higher' };
+  const gbps = { unit: 'GB/s', better: 'higher' };
+
+  await b.measure('osipc.pipe.rtt', us, () => connectionRtt(rtts));
+  await b.measure('osipc.pipe.rtt_sync', us, () => connectionRttSync(rtts));
+  await b.measure('node.fork_ipc.rtt_json', us, () => forkIpcRtt(rtts, 'json'));
+  await b.measure('node.fork_ipc.rtt_advanced', us, () => forkIpcRtt(rtts, 'advanced'));
+  await b.measure('osipc.pipe.tput', rate, () => connectionThroughput(msgs));
+  await b.measure('node.fork_ipc.tput_json', rate, () => forkIpcThroughput(msgs, 'json'));
+  await b.measure('node.fork_ipc.tput_advanced', rate, () => forkIpcThroughput(msgs, 'advanced'));
+  await b.measure('osipc.pipe.stream_64KiB', gbps, () => streamGBps(chunks, 'into'));
+  await b.measure('osipc.pipe.stream_64KiB_alloc', gbps, () => streamGBps(chunks, 'alloc'));
+  await b.measure('node.raw_pipe.stream_64KiB', gbps, () => streamGBps(chunks, 'raw'));
+  const cStream = await b.cPeer('pipe_stream');
+  if (cStream) await b.measure('c.pipe.stream_64KiB', gbps, async () => parseFigure(await b.run(cStream, [chunks, CHUNK])));
+
+  b.compare('osipc.pipe.rtt', 'node.fork_ipc.rtt_json', { atMost: 0.5, note: 'issue 3 goal' });
+  b.compare('osipc.pipe.rtt', 'node.fork_ipc.rtt_advanced', { note: 'reference' });
+  b.compare('osipc.pipe.rtt_sync', 'node.fork_ipc.rtt_json', { note: 'reference: recvSync/sendSync, blocking the thread' });
+  b.compare('osipc.pipe.rtt_sync', 'c.pipe.rtt_1B', { note: 'reference: vs the C pipe floor' });
+  b.compare('osipc.pipe.tput', 'node.fork_ipc.tput_json', { atLeast: 3, note: 'issue 3 goal' });
+  b.compare('osipc.pipe.tput', 'node.fork_ipc.tput_advanced', { note: 'reference' });
+  b.compare('osipc.pipe.stream_64KiB', 'node.raw_pipe.stream_64KiB', { atLeast: 0.6, note: 'issue 3 goal (recvBytesInto, one reused buffer like the raw loop)' });
+  b.compare('osipc.pipe.stream_64KiB_alloc', 'node.raw_pipe.stream_64KiB', { note: 'recvBytes: a fresh Buffer per message (reference)' });
+  b.compare('osipc.pipe.stream_64KiB', 'c.pipe.stream_64KiB', { note: 'reference: vs the C loop' });
+  b.compare('osipc.pipe.rtt', 'py.mp_pipe.rtt', { note: 'vs Python multiprocessing.Pipe' });
+  b.compare('osipc.pipe.tput', 'py.mp_pipe.tput', { note: 'vs Python multiprocessing.Pipe' });
+}

@@ -1,0 +1,131 @@
+// The child side of a Pool worker, run as `node [parent's execArgv] dist/child/pool-worker.js`.
+// fd 3 is the control channel. Reads the init message, imports the module
+// once, runs the initializer, says 'ready', then loops: each task message
+// { kind: 'task', id, fn, items, star } runs `fn` once per item (`fn(...item)`
+// when star, else `fn(item)`; one item for apply, a chunk for map) and answers { kind: 'done', id, ok,
+// values } or { kind: 'done', id, ok: false, error }. End of file on the
+// channel (the pool closed it, or the parent died) ends the worker.
+import { ControlChannel } from '../control.js';
+import { fdBinding } from '../os/fd.js';
+import { hasHandles, packHandles, unpackHandles } from '../transfer.js';
+import { codedError, report } from './report.js';
+
+const CONTROL_FD = 3;
+
+interface InitMessage {
+  kind: 'init';
+  module: string;
+  initializer: string | null;
+  initargs: unknown;
+  name: string;
+  identity: number[];
+}
+
+interface TaskMessage {
+  kind: 'task';
+  id: number;
+  fn: string;
+  /** One input per call: its list of arguments when `star`, else the one argument. */
+  items: unknown[];
+  star: boolean;
+}
+
+type Fn = (...args: unknown[]) => unknown;
+
+function lookup(mod: Record<string, unknown>, href: string, name: string): Fn {
+  if (!(name in mod)) throw codedError(`${href} has no export named "${name}"`, 'ERR_OSIPC_NO_EXPORT');
+  const f = mod[name];
+  if (typeof f !== 'function') {
+    throw codedError(`export "${name}" of ${href} is not a function (it is ${f === null ? 'null' : typeof f})`,
+      'ERR_OSIPC_NOT_A_FUNCTION');
+  }
+  return f as Fn;
+}
+
+let indexLoaded = false;
+/** Chunks of plain numbers and strings skip the handle walks (map's hot path). */
+function allPrimitive(items: unknown[]): boolean {
+  for (let i = 0; i < items.length; i++) {
+    const v = items[i];
+    if (typeof v === 'object' && v !== null) return false;
+  }
+  return true;
+}
+
+async function unpack(value: unknown): Promise<unknown> {
+  // The package root registers every transferable kind; load it only when needed.
+  if (!indexLoaded && hasHandles(value)) {
+    await import('../index.js');
+    indexLoaded = true;
+  }
+  return unpackHandles(value, []);
+}
+
+async function runTask(mod: Record<string, unknown>, href: string, t: TaskMessage): Promise<unknown[]> {
+  const f = lookup(mod, href, t.fn);
+  const items = allPrimitive(t.items) ? t.items : await unpack(t.items) as unknown[];
+  const values: unknown[] = new Array(items.length);
+  for (let i = 0; i < items.length; i++) {
+    let v = t.star ? f(...(items[i] as unknown[])) : f(items[i]);
+    // Only a thenable is awaited: a sync function's chunk runs without microtask hops.
+    if (typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function') v = await v;
+    values[i] = v;
+  }
+  if (allPrimitive(values)) return values;
+  const packed = packHandles(values);
+  if (packed.fds.length > 0) {
+    throw codedError('the returned value holds file descriptors (pipes, sockets); a pool task cannot return them',
+      'ERR_OSIPC_NOT_RETURNABLE');
+  }
+  return packed.value as unknown[];
+}
+
+async function main(): Promise<void> {
+  fdBinding.setCloseOnExec(CONTROL_FD, true);
+  const channel = new ControlChannel(CONTROL_FD);
+  const init = channel.receiveSync() as InitMessage;
+  (globalThis as Record<symbol, unknown>)[Symbol.for('osipc.currentProcess')] =
+    { name: init.name, daemon: true, identity: init.identity, counter: 0 };
+
+  let mod: Record<string, unknown>;
+  try {
+    mod = await import(init.module) as Record<string, unknown>;
+    if (init.initializer !== null) {
+      const initializer = lookup(mod, init.module, init.initializer);
+      await initializer(...(await unpack(init.initargs) as unknown[]));
+    }
+  } catch (err) {
+    try {
+      channel.sendSync({ kind: 'failed', error: report(err) });
+    } catch { /* the parent is gone */ }
+    process.exit(1);
+  }
+
+  // Tasks run one after another, in the order they came.
+  let queue: Promise<void> = Promise.resolve();
+  channel.startReading((m) => {
+    const t = m as TaskMessage;
+    if (t.kind !== 'task') return;
+    queue = queue.then(async () => {
+      let answer: Record<string, unknown>;
+      try {
+        answer = { kind: 'done', id: t.id, ok: true, values: await runTask(mod, init.module, t) };
+      } catch (err) {
+        answer = { kind: 'done', id: t.id, ok: false, error: report(err) };
+      }
+      try {
+        await channel.send(answer);
+      } catch (err) {
+        // A value the serializer cannot carry: say so instead of the value.
+        if (answer.ok) await channel.send({ kind: 'done', id: t.id, ok: false, error: report(err) });
+      }
+    });
+  }, () => {
+    // The pool is done with us (or the parent died): finish quietly.
+    void queue.finally(() => process.exit(0));
+  });
+  channel.setRef(true);
+  channel.sendSync({ kind: 'ready' });
+}
+
+void main();

@@ -1,0 +1,534 @@
+// Pool: Python's multiprocessing.Pool with the 'spawn' start method. Long-lived
+// worker processes (fresh `node`s running lib/child/pool-worker.js) import
+// `module` once and run its exports on request. Each worker has its own
+// control channel (a socketpair, fd 3 in the worker) and runs one task at a
+// time; the parent keeps up to PREFETCH tasks with each worker so that it
+// never waits for the round trip between two tasks.
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { ClosedError, OsipcError } from './errors.js';
+import { ControlChannel } from './control.js';
+import { fdBinding } from './os/fd.js';
+import { forkExec, type Child, type ExitStatus } from './os/process.js';
+import { ListJob, SingleJob, StreamJob, type Job, type TaskSpec } from './pool-jobs.js';
+import { AsyncResult } from './pool-result.js';
+import { childExecArgv, currentProcess, moduleHref, remoteError, usePdeathsig, type ErrorReport } from './process.js';
+import { packHandles, unpackHandles } from './transfer.js';
+import {
+  invalidArg, typeError, validateFunction, validateInteger, validateOptions, validateString,
+  validateWaitOptions, type WaitOptions,
+} from './validate.js';
+
+export { AsyncResult } from './pool-result.js';
+
+export interface PoolOptions {
+  /** How many worker processes (default os.availableParallelism()). */
+  processes?: number;
+  /** The module whose exports the tasks call: a path, a file: URL string or a URL. */
+  module: string | URL;
+  /** An export of `module` each worker calls once before its first task. */
+  initializer?: string;
+  /** Arguments for the initializer. */
+  initargs?: unknown[];
+  /** A worker that has run this many tasks (chunks) is replaced by a fresh one. */
+  maxTasksPerChild?: number | null;
+}
+
+export interface ApplyAsyncOptions<T> {
+  /** Called in this process with the value once the task succeeds. */
+  callback?: (value: T) => void;
+  /** Called in this process with the error once the task fails. */
+  errorCallback?: (err: Error) => void;
+}
+
+export interface MapOptions {
+  /** How many inputs travel to a worker as one task. */
+  chunksize?: number;
+}
+
+export type MapAsyncOptions<T> = MapOptions & ApplyAsyncOptions<T>;
+
+const workerPath = fileURLToPath(new URL('./child/pool-worker.js', import.meta.url));
+const MAX_START_FAILURES = 3;
+
+// Workers are numbered across all pools of this process, as Python's PoolWorker-N.
+let workerCounter = 0;
+
+interface Running { job: Job; spec: TaskSpec }
+
+/** Tasks sent to one worker ahead of its answers: the one it runs and the next. */
+const PREFETCH = 2;
+
+class Worker {
+  ready = false;
+  /** Sent and not answered, in order: the first is running. */
+  tasks: Running[] = [];
+  tasksDone = 0;
+  channelRefed = false;
+  childRefed = false;
+  retiring = false;
+  constructor(readonly child: Child, readonly channel: ControlChannel) {}
+  get pid(): number {
+    return this.child.pid;
+  }
+}
+
+function describeExit(s: ExitStatus | null): string {
+  if (s === null) return 'an unknown status';
+  return s.signal !== null ? `signal ${s.signal}` : `exit code ${s.exitCode}`;
+}
+
+function toItems(iterable: unknown, star: boolean, name: string): unknown[] {
+  const items = Array.from(iterable as Iterable<unknown>);
+  if (!star) return items;
+  return items.map((x, i) => {
+    if (x === null || typeof x !== 'object' || typeof (x as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+      throw typeError(`${name}[${i}]`, 'an iterable of arguments', x);
+    }
+    return [...(x as Iterable<unknown>)];
+  });
+}
+
+/** Chunks of plain numbers and strings skip the handle walk (map's hot path). */
+function allPrimitive(items: unknown[]): boolean {
+  for (let i = 0; i < items.length; i++) {
+    const v = items[i];
+    if (typeof v === 'object' && v !== null) return false;
+  }
+  return true;
+}
+
+function checkIterable(value: unknown, name: string): Iterable<unknown> {
+  if (value === null || value === undefined ||
+      typeof (value as Iterable<unknown>)[Symbol.iterator] !== 'function') {
+    throw typeError(name, 'an iterable', value);
+  }
+  return value as Iterable<unknown>;
+}
+
+function checkFn(fn: unknown): string {
+  const s = validateString(fn, 'fn');
+  if (s === '') throw invalidArg('fn', 'must not be empty');
+  return s;
+}
+
+function checkArgs(args: unknown): unknown[] {
+  if (args === undefined) return [];
+  if (!Array.isArray(args)) throw typeError('args', 'an array', args);
+  return args;
+}
+
+function checkChunksize(options: MapOptions | undefined): number | undefined {
+  const o = validateOptions(options);
+  return o.chunksize === undefined ? undefined : validateInteger(o.chunksize, 'options.chunksize', 1);
+}
+
+function checkCallbacks<T>(options: ApplyAsyncOptions<T> | undefined): ApplyAsyncOptions<T> {
+  const o = validateOptions(options);
+  return {
+    callback: o.callback === undefined ? undefined : validateFunction(o.callback, 'options.callback') as (v: T) => void,
+    errorCallback: o.errorCallback === undefined
+      ? undefined : validateFunction(o.errorCallback, 'options.errorCallback') as (e: Error) => void,
+  };
+}
+
+export class Pool {
+  readonly processes: number;
+  readonly #module: string;
+  readonly #init: Record<string, unknown>;
+  readonly #maxTasks: number;
+  #workers = new Set<Worker>();
+  #jobs: Job[] = [];
+  #state: 'run' | 'close' | 'terminate' = 'run';
+  #broken: Error | null = null;
+  #joiners = new Set<() => void>();
+  #nextTaskId = 1;
+  #startFailures = 0;
+  #retry: Running[] = [];
+
+  constructor(options: PoolOptions) {
+    const o = validateOptions(options);
+    if (o.module === undefined) throw typeError('options.module', 'a path or a URL', undefined);
+    this.#module = moduleHref(o.module);
+    this.processes = o.processes === undefined || o.processes === null
+      ? availableParallelism() : validateInteger(o.processes, 'options.processes', 1, 1024);
+    this.#maxTasks = o.maxTasksPerChild === undefined || o.maxTasksPerChild === null
+      ? Infinity : validateInteger(o.maxTasksPerChild, 'options.maxTasksPerChild', 1);
+    const initializer = o.initializer === undefined || o.initializer === null
+      ? null : validateString(o.initializer, 'options.initializer');
+    const initargs = o.initargs === undefined ? [] : o.initargs;
+    if (!Array.isArray(initargs)) throw typeError('options.initargs', 'an array', initargs);
+    const packed = packHandles(initargs);
+    if (packed.fds.length > 0) throw noFds('options.initargs');
+    this.#init = { kind: 'init', module: this.#module, initializer, initargs: packed.value };
+    for (let i = 0; i < this.processes; i++) this.#spawn();
+  }
+
+  /** The pids of the live workers (they change as workers are replaced). */
+  get pids(): number[] {
+    return [...this.#workers].map((w) => w.pid);
+  }
+
+  /** Runs `fn(...args)` in a worker and resolves with its value. */
+  apply<T = unknown>(fn: string, args?: unknown[]): Promise<T> {
+    try {
+      return this.applyAsync<T>(fn, args).get();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Like apply, returning an AsyncResult at once; callbacks run in this process. */
+  applyAsync<T = unknown>(fn: string, args?: unknown[], options?: ApplyAsyncOptions<T>): AsyncResult<T> {
+    const name = checkFn(fn);
+    const a = checkArgs(args);
+    const cb = checkCallbacks(options);
+    this.#checkRunning();
+    const result = new AsyncResult<T>(cb.callback, cb.errorCallback);
+    this.#submit(new SingleJob(name, a, result as AsyncResult<unknown>));
+    return result;
+  }
+
+  /** `fn` over every input, in order; inputs travel in chunks of `chunksize`. */
+  map<T = unknown>(fn: string, iterable: Iterable<unknown>, options?: MapOptions): Promise<T[]> {
+    try {
+      return this.mapAsync<T>(fn, iterable, options).get();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  mapAsync<T = unknown>(fn: string, iterable: Iterable<unknown>, options?: MapAsyncOptions<T[]>): AsyncResult<T[]> {
+    return this.#mapAsync(fn, iterable, options as MapAsyncOptions<unknown[]>, false) as AsyncResult<T[]>;
+  }
+
+  /** Like map, each input being the list of arguments: starmap('add', [[1, 2], [3, 4]]). */
+  starmap<T = unknown>(fn: string, iterable: Iterable<Iterable<unknown>>, options?: MapOptions): Promise<T[]> {
+    try {
+      return this.starmapAsync<T>(fn, iterable, options).get();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  starmapAsync<T = unknown>(fn: string, iterable: Iterable<Iterable<unknown>>,
+    options?: MapAsyncOptions<T[]>): AsyncResult<T[]> {
+    return this.#mapAsync(fn, iterable, options as MapAsyncOptions<unknown[]>, true) as AsyncResult<T[]>;
+  }
+
+  /**
+   * The results of `fn` over the inputs, in order, as an async iterator.
+   * Lazy: inputs are pulled only as workers free up and the reader keeps up.
+   */
+  imap<T = unknown>(fn: string, iterable: Iterable<unknown>, options?: MapOptions): AsyncIterableIterator<T> {
+    return this.#stream(fn, iterable, options, true) as AsyncIterableIterator<T>;
+  }
+
+  /** As imap, results in the order they finish. */
+  imapUnordered<T = unknown>(fn: string, iterable: Iterable<unknown>, options?: MapOptions): AsyncIterableIterator<T> {
+    return this.#stream(fn, iterable, options, false) as AsyncIterableIterator<T>;
+  }
+
+  /** No more tasks; the workers exit once the submitted ones are done. */
+  close(): void {
+    if (this.#state === 'run') this.#state = 'close';
+    this.#maybeFinish();
+  }
+
+  /**
+   * Stops the workers now (SIGKILL). Tasks not finished fail with an
+   * OsipcError ERR_OSIPC_POOL_TERMINATED.
+   */
+  terminate(): void {
+    if (this.#state === 'terminate') return;
+    this.#state = 'terminate';
+    this.#abortAll(new OsipcError('the pool was terminated', 'ERR_OSIPC_POOL_TERMINATED'));
+    for (const w of this.#workers) {
+      w.child.kill('SIGKILL');
+      w.channel.close();
+    }
+  }
+
+  /**
+   * Waits for every worker to exit: after close() (the tasks finish first) or
+   * terminate(). Resolves with false when `timeout` ms pass first.
+   */
+  async join(options?: WaitOptions): Promise<boolean> {
+    const { timeout } = validateWaitOptions(options);
+    if (this.#state === 'run') {
+      throw new OsipcError('call close() or terminate() before join()', 'ERR_OSIPC_POOL_RUNNING');
+    }
+    if (this.#workers.size === 0) return true;
+    return new Promise<boolean>((resolve) => {
+      let timer: NodeJS.Timeout | undefined;
+      const done = (ok: boolean): void => {
+        this.#joiners.delete(onDone);
+        if (timer) clearTimeout(timer);
+        this.#updateRefs();
+        resolve(ok);
+      };
+      const onDone = (): void => done(true);
+      this.#joiners.add(onDone);
+      if (timeout !== Infinity) timer = setTimeout(() => done(false), Math.min(timeout, 2 ** 31 - 1));
+      this.#updateRefs();
+    });
+  }
+
+  /** As Python's `with Pool() as p`: terminate() then join(). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.terminate();
+    await this.join();
+  }
+
+  #mapAsync(fn: string, iterable: Iterable<unknown>, options: MapAsyncOptions<unknown[]> | undefined,
+    star: boolean): AsyncResult<unknown[]> {
+    const name = checkFn(fn);
+    const src = checkIterable(iterable, 'iterable');
+    const chunk = checkChunksize(options);
+    const cb = checkCallbacks(options);
+    this.#checkRunning();
+    const items = toItems(src, star, 'iterable');
+    // Python's default: about four chunks per worker.
+    const chunksize = chunk ?? Math.max(1, Math.ceil(items.length / (this.processes * 4)));
+    const result = new AsyncResult<unknown[]>(cb.callback, cb.errorCallback);
+    this.#submit(new ListJob(name, items, star, chunksize, result));
+    return result;
+  }
+
+  #stream(fn: string, iterable: Iterable<unknown>, options: MapOptions | undefined,
+    ordered: boolean): AsyncIterableIterator<unknown> {
+    const name = checkFn(fn);
+    const src = checkIterable(iterable, 'iterable');
+    const chunksize = checkChunksize(options) ?? 1;
+    this.#checkRunning();
+    // At most two chunks per worker are out (running or waiting for the reader).
+    const job = new StreamJob(name, src, false, chunksize, ordered, this.processes * 2, () => this.#dispatch());
+    this.#submit(job);
+    return job;
+  }
+
+  #checkRunning(): void {
+    if (this.#broken) throw this.#broken;
+    if (this.#state !== 'run') throw new ClosedError('the pool');
+  }
+
+  #submit(job: Job): void {
+    this.#jobs.push(job);
+    this.#dispatch();
+    this.#updateRefs();
+  }
+
+  #spawn(): void {
+    const [mine, theirs] = fdBinding.socketpair(true);
+    let child: Child;
+    try {
+      child = forkExec(process.execPath, [...childExecArgv(), workerPath], {
+        fds: [0, 1, 2, theirs],
+        env: process.env,
+        deathSignal: usePdeathsig ? 'SIGKILL' : undefined,
+      });
+    } catch (err) {
+      fdBinding.close(mine);
+      throw err;
+    } finally {
+      fdBinding.close(theirs);
+    }
+    child.unref();
+    const w = new Worker(child, new ControlChannel(mine));
+    this.#workers.add(w);
+    const n = ++workerCounter;
+    const init = { ...this.#init, name: `PoolWorker-${n}`, identity: [...currentProcess().identity, n] };
+    w.channel.send(init).catch(() => { /* it died first: the exit says why */ });
+    w.channel.startReading((m) => this.#onMessage(w, m), () => { /* the exit watcher drains and closes */ });
+    w.child.wait().then((s) => this.#onExit(w, s), () => this.#onExit(w, null));
+    this.#updateRef(w);
+  }
+
+  #onMessage(w: Worker, m: unknown): void {
+    const msg = m as { kind: string; id?: number; ok?: boolean; values?: unknown[]; error?: ErrorReport };
+    if (msg.kind === 'ready') {
+      w.ready = true;
+      this.#startFailures = 0;
+      this.#dispatch();
+    } else if (msg.kind === 'done') {
+      const t = w.tasks.shift();
+      if (t === undefined) return;
+      w.tasksDone++;
+      let outcome: unknown;
+      let ok = msg.ok === true;
+      try {
+        outcome = !ok ? remoteError(msg.error!) : allPrimitive(msg.values!) ? msg.values : unpackHandles(msg.values, []);
+      } catch (err) {
+        ok = false;
+        outcome = err;
+      }
+      t.job.settle(t.spec.index, ok, outcome);
+      if (w.tasksDone >= this.#maxTasks) this.#retire(w);
+      this.#dispatch();
+      this.#updateRef(w);
+      this.#maybeFinish();
+    } else if (msg.kind === 'failed') {
+      // The module or the initializer failed to load: every worker would fail
+      // the same way, so the pool stops instead of respawning forever.
+      this.#broken ??= remoteError(msg.error!);
+      this.#abortAll(this.#broken);
+      if (this.#state === 'run') this.#state = 'close';
+    }
+  }
+
+  // A worker that has done its share: EOF on its channel makes it exit.
+  #retire(w: Worker): void {
+    w.retiring = true;
+    w.channel.close();
+    this.#updateRef(w);
+  }
+
+  #onExit(w: Worker, status: ExitStatus | null): void {
+    if (!this.#workers.delete(w)) return;
+    if (!w.channel.closed) {
+      try {
+        w.channel.drain((m) => this.#onMessage(w, m));
+      } catch { /* a broken last frame */ }
+      w.channel.close();
+    }
+    if (!w.ready && !w.retiring && this.#state !== 'terminate') {
+      // Workers that die before they start (a bad execArgv, no memory) would
+      // be respawned forever: after a few in a row the pool gives up.
+      if (++this.#startFailures >= MAX_START_FAILURES && this.#broken === null) {
+        this.#broken = new OsipcError(
+          `pool workers keep exiting before they start (last: ${describeExit(status)})`, 'ERR_OSIPC_WORKER_START');
+        this.#abortAll(this.#broken);
+        if (this.#state === 'run') this.#state = 'close';
+      }
+    }
+    const [t, ...notStarted] = w.tasks;
+    w.tasks = [];
+    // Tasks sent ahead never started: another worker runs them.
+    this.#retry.push(...notStarted);
+    if (t) {
+      t.job.settle(t.spec.index, false, new OsipcError(
+        `pool worker ${w.pid} died (${describeExit(status)}) while running a task`, 'ERR_OSIPC_WORKER_DIED'));
+    }
+    if (this.#state !== 'terminate' && this.#broken === null) {
+      const wanted = this.#state === 'run' || this.#nextTaskPending() || this.#busy() > 0;
+      if (wanted && this.#workers.size < this.processes) this.#spawn();
+    }
+    this.#dispatch();
+    this.#maybeFinish();
+    if (this.#workers.size === 0) for (const j of [...this.#joiners]) j();
+  }
+
+  #busy(): number {
+    let n = 0;
+    for (const w of this.#workers) if (w.tasks.length > 0) n++;
+    return n;
+  }
+
+  #dispatch(): void {
+    if (this.#state === 'terminate') return;
+    // First one task for every free worker, then one more each to run next.
+    for (let depth = 1; depth <= PREFETCH; depth++) {
+      for (const w of this.#workers) {
+        if (!w.ready || w.retiring || w.channel.closed || w.tasks.length >= depth) continue;
+        // A worker due for recycling gets no more than its share.
+        if (w.tasksDone + w.tasks.length >= this.#maxTasks) continue;
+        const next = this.#nextTask();
+        if (next === null) return;
+        this.#send(w, next.job, next.spec);
+      }
+    }
+  }
+
+  #nextTask(): { job: Job; spec: TaskSpec } | null {
+    const again = this.#retry.shift();
+    if (again) return again;
+    for (let i = 0; i < this.#jobs.length;) {
+      const job = this.#jobs[i]!;
+      const t = job.take();
+      if (t === 'done') {
+        this.#jobs.splice(i, 1);
+        continue;
+      }
+      if (t === 'wait') {
+        i++;
+        continue;
+      }
+      return { job, spec: t };
+    }
+    return null;
+  }
+
+  #send(w: Worker, job: Job, spec: TaskSpec): void {
+    let frame: Buffer;
+    try {
+      let items: unknown = spec.items;
+      if (!allPrimitive(spec.items)) {
+        const packed = packHandles(spec.items);
+        if (packed.fds.length > 0) throw noFds('args');
+        items = packed.value;
+      }
+      frame = ControlChannel.frame({ kind: 'task', id: this.#nextTaskId++, fn: spec.fn, items, star: spec.star });
+    } catch (err) {
+      // This task cannot travel; the worker stays free for the next one.
+      job.settle(spec.index, false, err);
+      queueMicrotask(() => this.#dispatch());
+      return;
+    }
+    w.tasks.push({ job, spec });
+    this.#updateRef(w);
+    w.channel.send(frame, true).catch(() => { /* it died: the exit fails the task */ });
+  }
+
+  // After close(): once nothing is left to do, let the workers go.
+  #maybeFinish(): void {
+    if (this.#state !== 'close') return;
+    for (const w of [...this.#workers]) this.#updateRef(w);
+    if (this.#nextTaskPending() || this.#busy() > 0) return;
+    for (const w of this.#workers) if (!w.channel.closed) this.#retire(w);
+  }
+
+  #nextTaskPending(): boolean {
+    // Jobs still listed may only be waiting for their reader; they still count.
+    return this.#jobs.length > 0 || this.#retry.length > 0;
+  }
+
+  #abortAll(err: Error): void {
+    const jobs = new Set<Job>(this.#jobs);
+    for (const t of this.#retry) jobs.add(t.job);
+    this.#retry = [];
+    for (const w of this.#workers) {
+      for (const t of w.tasks) jobs.add(t.job);
+      w.tasks = [];
+    }
+    this.#jobs = [];
+    for (const j of jobs) j.abort(err);
+    this.#updateRefs();
+  }
+
+  #updateRefs(): void {
+    for (const w of this.#workers) this.#updateRef(w);
+  }
+
+  // Workers hold this process's event loop only while they run a task, start
+  // with work waiting, or someone join()s: an idle pool lets the process exit.
+  #updateRef(w: Worker): void {
+    // A retiring worker's exit starts its replacement: hold on while work waits.
+    const busy = w.tasks.length > 0 || ((!w.ready || w.retiring) && this.#nextTaskPending());
+    const hold = this.#joiners.size > 0 || busy;
+    // Only on change: ref()/unref() re-arm handles, too costly for every task.
+    if (!w.channel.closed && busy !== w.channelRefed) {
+      w.channel.setRef(busy);
+      w.channelRefed = busy;
+    }
+    if (hold !== w.childRefed) {
+      if (hold) w.child.ref();
+      else w.child.unref();
+      w.childRefed = hold;
+    }
+  }
+}
+
+function noFds(name: string): OsipcError {
+  return new OsipcError(`${name} hold objects that travel as file descriptors (pipes, sockets); ` +
+    'a pool task cannot take them', 'ERR_OSIPC_NOT_TRANSFERABLE');
+}

@@ -1,0 +1,47 @@
+// Adaptive, bounded polling before a sleep. A sleep and wake-up across
+// processes costs two thread hops here (the futex wakes osipc's wait thread,
+// which wakes the event loop): ~40-80 us between CPUs, while a peer that is
+// itself polling on the other CPU answers within a few microseconds. So a get
+// that finds the queue empty first polls for a while, but only as long as
+// polling pays off: each miss halves the budget and soon stops polling (one
+// CPU, a busy machine, an idle queue: where polling is the trap that
+// ANCHORS.md measures), each hit restores it. While the budget is zero, one
+// wait in PROBE_EVERY polls for the full budget to notice that things changed.
+//
+// The budget has to be longer than a sleeping peer takes to wake and answer,
+// or two peers that both sleep would never find out that polling pays.
+
+const PROBE_EVERY = 128;
+
+export class Spinner {
+  readonly #max: number;
+  #budget: number;
+  #skipped = 0;
+
+  /** `maxMicros`: the longest poll (0: never poll). */
+  constructor(maxMicros: number) {
+    this.#max = maxMicros;
+    this.#budget = maxMicros;
+  }
+
+  /** Polls `ready` for up to the current budget; true when it became ready. */
+  spin(ready: () => boolean): boolean {
+    if (this.#max === 0) return false;
+    let budget = this.#budget;
+    if (budget === 0) {
+      if (++this.#skipped < PROBE_EVERY) return false;
+      this.#skipped = 0;
+      budget = this.#max;
+    }
+    const end = performance.now() + budget / 1000;
+    for (let i = 1; ; i++) {
+      if (ready()) {
+        this.#budget = this.#max;
+        return true;
+      }
+      if ((i & 15) === 0 && performance.now() >= end) break;
+    }
+    this.#budget = budget < 4 ? 0 : budget / 2;
+    return false;
+  }
+}
