@@ -96,4 +96,10 @@ bool ArgString(const Napi::CallbackInfo& info, size_t i, std::string* out) {
   return true;
 }
 
+uint8_t* ViewData(const Napi::TypedArray& ta) {
+  void* data = nullptr;
+  napi_status status = napi_get_typedarray_info(ta.Env(), ta, nullptr, nullptr, &data, nullptr, nullptr);
+  return status == napi_ok ? static_cast<uint8_t*>(data) : nullptr;
+}
+
 }  // namespace osipc

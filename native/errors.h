@@ -23,4 +23,10 @@ bool ArgInt64(const Napi::CallbackInfo& info, size_t i, int64_t* out);
 bool ArgDouble(const Napi::CallbackInfo& info, size_t i, double* out);
 bool ArgString(const Napi::CallbackInfo& info, size_t i, std::string* out);
 
+// The first byte of a typed array's view. Unlike ta.ArrayBuffer().Data(), it
+// works for views over a SharedArrayBuffer (which napi does not count as an
+// ArrayBuffer: Data() would leave an exception pending and return null, and
+// the next throw would abort the process) and gives null for a detached view.
+uint8_t* ViewData(const Napi::TypedArray& ta);
+
 }  // namespace osipc

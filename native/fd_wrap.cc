@@ -46,7 +46,7 @@ bool BufferRange(const Napi::CallbackInfo& info, int32_t* fd, uint8_t** data, si
         .ThrowAsJavaScriptException();
     return false;
   }
-  *data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset() + offset;
+  *data = ViewData(ta) + offset;
   *len = static_cast<size_t>(length);
   return true;
 }

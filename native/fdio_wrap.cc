@@ -50,7 +50,7 @@ int GatherChunks(const Napi::CallbackInfo& info, size_t arg, struct iovec* iov) 
       return -1;
     }
     Napi::TypedArray ta = v.As<Napi::TypedArray>();
-    uint8_t* data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    uint8_t* data = ViewData(ta);
     size_t len = ta.ByteLength();
     if (i == start) {
       if (first_offset < 0 || static_cast<uint64_t>(first_offset) > len) {

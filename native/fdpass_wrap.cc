@@ -80,10 +80,9 @@ Napi::Value RecvFds(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(env, "out must be an Int32Array of at least 3").ThrowAsJavaScriptException();
     return {};
   }
-  int32_t* out = reinterpret_cast<int32_t*>(static_cast<uint8_t*>(out_ta.ArrayBuffer().Data()) +
-                                            out_ta.ByteOffset());
+  int32_t* out = reinterpret_cast<int32_t*>(ViewData(out_ta));
   int max_fds = static_cast<int>(out_ta.ElementLength()) - 2;
-  uint8_t* data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset() + offset;
+  uint8_t* data = ViewData(ta) + offset;
   int nfds = 0;
   bool truncated = false;
   ssize_t n = sys::RecvWithFds(sock, data, static_cast<size_t>(length), out + 2, max_fds, &nfds,
@@ -113,8 +112,7 @@ Napi::Value RecvFdsV(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(env, "out must be an Int32Array of at least 3").ThrowAsJavaScriptException();
     return {};
   }
-  int32_t* out = reinterpret_cast<int32_t*>(static_cast<uint8_t*>(out_ta.ArrayBuffer().Data()) +
-                                            out_ta.ByteOffset());
+  int32_t* out = reinterpret_cast<int32_t*>(ViewData(out_ta));
   out[0] = 0;
   out[1] = 0;
   if (n == 0) return Napi::Number::New(env, -EAGAIN);

@@ -44,7 +44,7 @@ bool ArgBytes(const Napi::CallbackInfo& info, size_t i, uint8_t** data, size_t* 
     return false;
   }
   Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
-  *data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+  *data = ViewData(ta);
   *len = ta.ByteLength();
   return true;
 }
