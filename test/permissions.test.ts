@@ -72,6 +72,13 @@ const kinds: {
     file: (name: string) => `/dev/shm${name}`,
   })),
   {
+    exportName: 'Queue',
+    create: (name, mode) => new (osipc as any).Queue({ name, mode, capacity: 4096 }),
+    open: 'osipc.Queue.open(name)',
+    syscall: 'shm_open',
+    file: (name) => `/dev/shm${name}`,
+  },
+  {
     exportName: 'Value',
     create: (name) => new (osipc as any).Value('i', 7, { name }),
     open: 'osipc.Value.open(name)',
