@@ -46,8 +46,11 @@ export interface QueueOpenOptions {
   spin?: number;
 }
 
-/** Default longest poll before a get sleeps (see queue/spin.ts). */
-const DEFAULT_SPIN_MICROS = 100;
+/**
+ * Default longest poll before a get sleeps (see queue/spin.ts): none, because
+ * polling blocks the event loop and osipc's waits never do unless asked.
+ */
+const DEFAULT_SPIN_MICROS = 0;
 
 function spinOption(o: { spin?: number }, name: string): number {
   return o.spin === undefined ? DEFAULT_SPIN_MICROS : validateInteger(o.spin, name, 0, 10_000);
