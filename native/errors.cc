@@ -102,4 +102,12 @@ uint8_t* ViewData(const Napi::TypedArray& ta) {
   return status == napi_ok ? static_cast<uint8_t*>(data) : nullptr;
 }
 
+bool ArgBytes(const Napi::CallbackInfo& info, size_t i, uint8_t** data, size_t* len) {
+  if (info.Length() <= i || !info[i].IsTypedArray()) return ArgTypeError(info, i, "a Uint8Array");
+  Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
+  *data = ViewData(ta);
+  *len = ta.ByteLength();
+  return true;
+}
+
 }  // namespace osipc

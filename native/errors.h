@@ -22,6 +22,8 @@ bool ArgInt32(const Napi::CallbackInfo& info, size_t i, int32_t* out);
 bool ArgInt64(const Napi::CallbackInfo& info, size_t i, int64_t* out);
 bool ArgDouble(const Napi::CallbackInfo& info, size_t i, double* out);
 bool ArgString(const Napi::CallbackInfo& info, size_t i, std::string* out);
+// The bytes of a typed array argument (any view; see ViewData).
+bool ArgBytes(const Napi::CallbackInfo& info, size_t i, uint8_t** data, size_t* len);
 
 // The first byte of a typed array's view. Unlike ta.ArrayBuffer().Data(), it
 // works for views over a SharedArrayBuffer (which napi does not count as an

@@ -32,18 +32,6 @@ void CloseAll(void* arg) {
 
 OpenSet* Tracked(const Napi::CallbackInfo& info) { return static_cast<OpenSet*>(info.Data()); }
 
-bool ArgBytes(const Napi::CallbackInfo& info, size_t i, uint8_t** data, size_t* len) {
-  if (info.Length() <= i || !info[i].IsTypedArray()) {
-    Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must be a Uint8Array")
-        .ThrowAsJavaScriptException();
-    return false;
-  }
-  Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
-  *data = ViewData(ta);
-  *len = ta.ByteLength();
-  return true;
-}
-
 Napi::Value Open(const Napi::CallbackInfo& info) {
   std::string name;
   int32_t oflag, mode;

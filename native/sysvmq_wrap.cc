@@ -37,18 +37,6 @@ std::string KeyText(long key) {
   return text;
 }
 
-bool ArgBytes(const Napi::CallbackInfo& info, size_t i, uint8_t** data, size_t* len) {
-  if (info.Length() <= i || !info[i].IsTypedArray()) {
-    Napi::TypeError::New(info.Env(), "argument " + std::to_string(i) + " must be a Uint8Array")
-        .ThrowAsJavaScriptException();
-    return false;
-  }
-  Napi::TypedArray ta = info[i].As<Napi::TypedArray>();
-  *data = ViewData(ta);
-  *len = ta.ByteLength();
-  return true;
-}
-
 Napi::Value Get(const Napi::CallbackInfo& info) {
   int64_t key;
   int32_t flags;
