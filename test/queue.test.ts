@@ -547,6 +547,10 @@ describe('Queue between processes', () => {
   it('producers SIGKILLed at random: qsize stays exact, per-producer order holds', async () => {
     const q = track(new Queue<number>({ capacity: 1 << 20 }));
     let id = 0;
+    // Per producer across rounds: a producer killed mid-commit leaves a redo
+    // record, and the next round's first producer replays it, so that message
+    // (the dead producer's next one) is delivered in the next round.
+    const last = new Map<number, number>();
     for (let round = 0; round < 6; round++) {
       const ps = [0, 1].map(() => runFixture('queue-producer.js', [q.name, id++, 1_000_000, round % 2 ? 'sync' : 'async']));
       while (q.qsize() < 1000) await sleep(5); // they are producing
@@ -555,7 +559,6 @@ describe('Queue between processes', () => {
       await Promise.all(ps.map((p) => collect(p)));
       // Drain what they left: exactly qsize() messages, in order per producer.
       const size = q.qsize();
-      const last = new Map<number, number>();
       let n = 0;
       for (;;) {
         let v: number;
