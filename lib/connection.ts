@@ -140,14 +140,28 @@ export class Connection implements AsyncIterable<unknown> {
     const writable = o.writable === undefined ? true : validateBoolean(o.writable, 'options.writable');
     if (!readable && !writable) throw invalidArg('options', 'a Connection must be readable, writable or both');
     const maxMessageSize = validateMaxMessageSize(o.maxMessageSize);
-    const socket = fstatSync(fd).isSocket();
+    const st = fstatSync(fd); // EBADF when it is not open
+    const socket = st.isSocket();
+    if (!socket && !st.isFIFO()) throw invalidArg('fd', 'not a pipe or socket');
     pipeIo.setNonBlocking(fd, true);
     pipeIo.setCloseOnExec(fd, true); // inherited fds (e.g. 3) are not: keep it from grandchildren
     return new Connection(kInternal, fd, { readable, writable, maxMessageSize, socket });
   }
 
-  /** @internal */
+  /**
+   * @internal Wraps an fd osipc made or received (Pipe, Listener, a transfer).
+   * Checked all the same (it closes the fd when done): a whole number, open,
+   * and a pipe or socket as `init.socket` says.
+   */
   static adopt(fd: number, init: Init): Connection {
+    validateInteger(fd, 'fd', 0, 0x7fffffff);
+    const o = validateOptions(init, 'init');
+    const socket = validateBoolean(o.socket, 'init.socket');
+    const st = fstatSync(fd); // EBADF when it is not open
+    if (socket ? !st.isSocket() : !st.isFIFO()) throw invalidArg('fd', `not a ${socket ? 'socket' : 'pipe'}`);
+    validateBoolean(o.readable, 'init.readable');
+    validateBoolean(o.writable, 'init.writable');
+    validateInteger(o.maxMessageSize, 'init.maxMessageSize', 1, MAX_MESSAGE_SIZE_LIMIT);
     return new Connection(kInternal, fd, init);
   }
 

@@ -3,9 +3,10 @@
 // libuv's loop; elsewhere a SIGCHLD listener checks the children it knows
 // (waitpid on their own pids only, never -1: that would steal Node's own
 // child_process children). Neither polls in a loop.
+import { fstatSync, readFileSync } from 'node:fs';
 import { native } from '../binding.js';
 import { AbortError } from '../errors.js';
-import { validateWaitOptions, type WaitOptions } from '../validate.js';
+import { invalidArg, validateInteger, validateWaitOptions, type WaitOptions } from '../validate.js';
 import { fdBinding } from './fd.js';
 import { FdPoller, READABLE } from './poller.js';
 import { signalName, signalNumber, type Signal } from './signals.js';
@@ -15,6 +16,7 @@ const binding = native as {
   pidfdSendSignal(pidfd: number, sig: number): void;
   pollReadable(fd: number, timeoutMs: number): number;
   kill(pid: number, sig: number): void;
+  makeErrnoError(errno: number, syscall: string): Error;
 };
 
 /** How a child ended: `exitCode` when it exited, `signal` (a name) when a signal killed it. */
@@ -53,8 +55,12 @@ export class Child {
   #waiters = new Set<() => void>();
   #refed = true;
 
-  /** @internal Made by forkExec; `pidfd` is < 0 when the platform has none. */
+  /**
+   * @internal Made by forkExec; `pidfd` is < 0 when the platform has none.
+   * The numbers are checked (a wrong pidfd would be closed, a wrong pid reaped).
+   */
   constructor(pid: number, pidfd: number) {
+    checkChild(pid, pidfd);
     this.pid = pid;
     live.set(pid, this);
     if (pidfd >= 0 && !usePidfd) fdBinding.close(pidfd);
@@ -242,6 +248,34 @@ export class Child {
       this.#pidfd = -1;
     }
   }
+}
+
+// A pid must name a live child of this process (waitpid takes nothing else);
+// a pidfd must be an open pidfd of that pid (Linux says so in fdinfo), since
+// the Child closes it when done.
+function checkChild(pid: unknown, pidfd: unknown): void {
+  validateInteger(pid, 'pid', 1, 0x3fffffff);
+  validateInteger(pidfd, 'pidfd', -4095, 0x7fffffff);
+  if (process.platform === 'linux') {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid as number}/stat`, 'utf8');
+    } catch {
+      throw binding.makeErrnoError(3 /* ESRCH */, 'waitpid');
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid !== process.pid) throw binding.makeErrnoError(10 /* ECHILD */, 'waitpid');
+  }
+  if ((pidfd as number) < 0) return;
+  fstatSync(pidfd as number); // EBADF when it is not open
+  if (process.platform !== 'linux') throw invalidArg('pidfd', 'pidfds exist only on Linux (pass -1)');
+  let info = '';
+  try {
+    info = readFileSync(`/proc/self/fdinfo/${pidfd as number}`, 'utf8');
+  } catch { /* closed meanwhile: the check below fails */ }
+  const m = /^Pid:\s*(-?\d+)/m.exec(info);
+  if (m === null) throw invalidArg('pidfd', 'not a pidfd');
+  if (Number(m[1]) !== pid) throw invalidArg('pidfd', `a pidfd of process ${pid as number} (it is one of ${m[1]})`);
 }
 
 // The SIGCHLD path: one listener for every child without a pidfd, and a
