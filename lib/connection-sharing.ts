@@ -5,63 +5,140 @@
 // - a holder count: a pipe holding one byte per process that holds the end
 //   (FIONREAD reads the count). While this process is the only holder, reads
 //   and writes take no lock and read ahead; once shared, each side locks.
-// - a read token and a write token: pipes holding one byte while the token is
-//   free (the make jobserver's trick). A reader takes the read token to read
-//   exactly one frame, a writer takes the write token to write whole frames.
-//   Tokens can be waited for on the event loop like any fd.
+// - a read token and a write token: robust mutexes (lib/sync/mutex.ts, owner
+//   pid + start time) in a small nameless segment (a memfd that travels with
+//   the end). A reader holds the read token to read exactly one frame, a
+//   writer holds the write token to write whole frames.
 // A holder that dies without closing leaves its count byte behind: the others
-// then keep locking, which is slower but still correct. A holder killed in the
-// middle of reading or writing one frame takes the token with it.
+// then keep locking, which is slower but still correct. A holder killed while
+// it holds a token is found dead by the next one that waits (within about
+// OWNER_CHECK_MS). If it died in the middle of a frame the byte stream no longer
+// starts at a frame boundary: that side of the end is marked broken for every
+// holder (ERR_OSIPC_CONNECTION_BROKEN), rather than reading garbage or waiting
+// for bytes that will never come. "In the middle" is counted from the moment
+// the token is taken, so a holder killed between taking it and its first byte
+// breaks the end too: an error, never a wrong message.
 import { closeQuietly } from './connection-reader.js';
-import { pipeIo, READABLE, watchFd, type FdWatch } from './os/pipe.js';
+import { AbortError, OsipcError } from './errors.js';
+import { createAnonymousMemory, mapAnonymousMemory, unmapAnonymousMemory } from './os/anonymous-memory.js';
+import { ownStartTime } from './os/liveness.js';
+import { pipeIo } from './os/pipe.js';
+import { MUTEX_BYTES, SharedMutex, type LockResult } from './sync/mutex.js';
 import type { WriteLock } from './connection-writer.js';
 
 const byte = new Uint8Array([0x2a]);
 const sink = new Uint8Array(1);
 
-export class Token implements WriteLock {
-  readonly r: number;
-  readonly w: number;
-  #watch: FdWatch | null = null;
-  readonly #sharing: Sharing;
+// The segment: per token, a mutex (16 bytes) and two words.
+const TOKEN_BYTES = 32;
+const IN_FRAME = MUTEX_BYTES / 4; // 1 while a holder is (or may be) inside a frame
+const BROKEN = IN_FRAME + 1; // 1 once a holder died inside a frame: for good
+const SEGMENT_BYTES = 2 * TOKEN_BYTES;
 
-  constructor(sharing: Sharing, r: number, w: number) {
+/** A holder of this end died in the middle of a message: the stream is misaligned. */
+export function connectionBroken(side: 'read' | 'write'): OsipcError {
+  return new OsipcError(`connection broken: a process sharing this end died in the middle of ${side === 'read'
+    ? 'reading' : 'writing'} a message`, 'ERR_OSIPC_CONNECTION_BROKEN');
+}
+
+export class Token implements WriteLock {
+  readonly #mutex: SharedMutex;
+  readonly #w: Int32Array;
+  readonly #side: 'read' | 'write';
+  readonly #sharing: Sharing;
+  #cancel = new AbortController();
+  #cancelReason: Error | null = null;
+
+  constructor(sharing: Sharing, buffer: ArrayBuffer, byteOffset: number, side: 'read' | 'write') {
     this.#sharing = sharing;
-    this.r = r;
-    this.w = w;
+    this.#side = side;
+    this.#mutex = new SharedMutex(buffer, byteOffset, `Connection ${side} token`);
+    this.#w = new Int32Array(buffer, byteOffset, TOKEN_BYTES / 4);
   }
 
   isExclusive(): boolean {
     return this.#sharing.isExclusive();
   }
 
+  /** Takes the token if free (or from a dead holder); throws ERR_OSIPC_CONNECTION_BROKEN. */
   tryAcquire(): boolean {
-    return pipeIo.read(this.r, sink, 0, 1) === 1;
+    const r = this.#mutex.tryLock();
+    return r === 'busy' ? false : this.#entered(r);
   }
 
-  release(): void {
-    pipeIo.write(this.w, byte, 0, 1);
+  /** Lets the token go; `midFrame`: this holder leaves a frame half done (the end breaks). */
+  release(midFrame = false): void {
+    if (midFrame) Atomics.store(this.#w, BROKEN, 1);
+    Atomics.store(this.#w, IN_FRAME, 0);
+    this.#mutex.unlock();
   }
 
-  /** Resolves when the token may be free (READABLE), 0 on timeout. */
-  wait(timeout: number, signal?: AbortSignal): Promise<number> {
-    this.#watch ??= watchFd(this.r);
-    return this.#watch.wait(READABLE, timeout, signal);
+  /**
+   * Takes over a token held by `pid`, the process this end came from in the
+   * middle of a frame (the rest of the frame is ours). The mutex words are
+   * docs/interop/sync.md's: state (pid | WAITERS), recorded pid, start time.
+   */
+  adoptFrom(pid: number): void {
+    const w = this.#w;
+    const start = ownStartTime();
+    for (;;) {
+      const v = Atomics.load(w, 0);
+      if ((v & 0x3fffffff) !== pid) throw connectionBroken(this.#side); // taken over: the sender died
+      if (Atomics.compareExchange(w, 0, v, process.pid | (v & 0x80000000)) !== v) continue;
+      Atomics.store(w, 1, 0);
+      Atomics.store(w, 2, start % 0x100000000 | 0);
+      Atomics.store(w, 3, Math.floor(start / 0x100000000) | 0);
+      Atomics.store(w, 1, process.pid);
+      return;
+    }
   }
 
-  cancel(err: Error): void {
-    this.#watch?.cancel(READABLE, err);
+  /** Resolves 1 when the token may be free (it was free a moment ago), 0 on timeout. */
+  async wait(timeout: number, signal?: AbortSignal): Promise<number> {
+    const own = this.#cancel.signal;
+    let r: LockResult;
+    try {
+      r = await this.#mutex.lock({ timeout, signal: signal ? AbortSignal.any([own, signal]) : own });
+    } catch (err) {
+      if (err instanceof AbortError && own.aborted) throw this.#cancelReason!;
+      throw err;
+    }
+    return this.#passThrough(r);
   }
 
   waitSync(timeout: number): number {
-    return pipeIo.pollFd(this.r, READABLE, timeout);
+    return this.#passThrough(this.#mutex.lockSync({ timeout }));
+  }
+
+  /** Ends pending waits with `err` (the end is closing). */
+  cancel(err: Error): void {
+    this.#cancelReason = err;
+    this.#cancel.abort();
   }
 
   close(): void {
-    this.#watch?.release();
-    this.#watch = null;
-    closeQuietly(this.r);
-    closeQuietly(this.w);
+    this.#mutex.close();
+  }
+
+  // A wait takes the token only to learn it is free (and to find a dead
+  // holder); it gives it back at once, the caller's tryAcquire takes it.
+  #passThrough(r: LockResult): number {
+    if (r === 'timed-out') return 0;
+    this.#entered(r);
+    Atomics.store(this.#w, IN_FRAME, 0);
+    this.#mutex.unlock();
+    return 1;
+  }
+
+  #entered(r: LockResult): boolean {
+    const w = this.#w;
+    if (r === 'owner-died' && Atomics.load(w, IN_FRAME) !== 0) Atomics.store(w, BROKEN, 1);
+    if (Atomics.load(w, BROKEN) !== 0) {
+      this.#mutex.unlock(); // the others learn it too
+      throw connectionBroken(this.#side);
+    }
+    Atomics.store(w, IN_FRAME, 1);
+    return true;
   }
 }
 
@@ -72,16 +149,19 @@ export interface SharingLayout {
 
 export class Sharing {
   readonly #count: [number, number];
+  readonly #memoryFd: number;
+  #memory: ArrayBuffer | null;
   readonly read: Token | null;
   readonly write: Token | null;
   #exclusive = false;
   #registered = true;
 
   private constructor(fds: number[], layout: SharingLayout) {
-    let i = 0;
-    this.#count = [fds[i++]!, fds[i++]!];
-    this.read = layout.read ? new Token(this, fds[i++]!, fds[i++]!) : null;
-    this.write = layout.write ? new Token(this, fds[i++]!, fds[i++]!) : null;
+    this.#count = [fds[0]!, fds[1]!];
+    this.#memoryFd = fds[2]!;
+    const memory = this.#memory = mapAnonymousMemory(this.#memoryFd);
+    this.read = layout.read ? new Token(this, memory, 0, 'read') : null;
+    this.write = layout.write ? new Token(this, memory, TOKEN_BYTES, 'write') : null;
     live.add(this);
   }
 
@@ -91,33 +171,36 @@ export class Sharing {
    */
   static create(layout: SharingLayout, held: { read: boolean; write: boolean }): Sharing {
     const fds: number[] = [];
+    let s: Sharing;
     try {
       fds.push(...pipeIo.pipe(true));
-      if (layout.read) fds.push(...pipeIo.pipe(true));
-      if (layout.write) fds.push(...pipeIo.pipe(true));
+      fds.push(createAnonymousMemory(SEGMENT_BYTES));
+      s = new Sharing(fds, layout);
     } catch (err) {
       for (const fd of fds) closeQuietly(fd);
       throw err;
     }
-    const s = new Sharing(fds, layout);
     pipeIo.write(s.#count[1], byte, 0, 1); // this process
-    if (s.read && !held.read) s.read.release();
-    if (s.write && !held.write) s.write.release();
+    if (s.read && held.read) s.read.tryAcquire();
+    if (s.write && held.write) s.write.tryAcquire();
     return s;
   }
 
   /** Rebuilds from the fds a transfer carried (see fds()). */
   static adopt(fds: number[], layout: SharingLayout): Sharing {
-    for (const fd of fds) pipeIo.setNonBlocking(fd, true);
+    pipeIo.setNonBlocking(fds[0]!, true);
+    pipeIo.setNonBlocking(fds[1]!, true);
     return new Sharing(fds, layout);
+  }
+
+  /** How many fds fds() gives (and adopt() takes). */
+  static get fdCount(): number {
+    return 3;
   }
 
   /** The fds to send with a transfer, in adopt() order. */
   fds(): number[] {
-    const out = [...this.#count];
-    if (this.read) out.push(this.read.r, this.read.w);
-    if (this.write) out.push(this.write.r, this.write.w);
-    return out;
+    return [...this.#count, this.#memoryFd];
   }
 
   /** Counts one more holder (the process a transfer goes to). */
@@ -145,6 +228,9 @@ export class Sharing {
     live.delete(this);
     this.read?.close();
     this.write?.close();
+    if (this.#memory !== null) unmapAnonymousMemory(this.#memory);
+    this.#memory = null;
+    closeQuietly(this.#memoryFd);
     closeQuietly(this.#count[0]);
     closeQuietly(this.#count[1]);
   }

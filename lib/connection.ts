@@ -70,6 +70,8 @@ interface TransferData {
   held: Uint8Array | null;
   /** The read token travels taken: `held` ends inside a frame. */
   readTokenHeld: boolean;
+  /** The process that holds the read token for the receiver until it takes it over. */
+  readTokenFrom?: number;
 }
 
 // The fds a Connection owns, apart from the object, so that a Connection
@@ -337,8 +339,10 @@ export class Connection implements AsyncIterable<unknown> {
         else await this.#res.sharing!.write!.wait(Infinity);
         r = null;
       }
-    } catch {
-      // The writer has failed: its waiters are rejected, later sends throw.
+    } catch (err) {
+      // The writer has failed (or the end broke while waiting for the write
+      // token): its waiters are rejected, later sends throw.
+      if (writer.error === null) writer.fail(err as Error);
     } finally {
       this.#writing = false;
       if (this.#closing && (writer.pending === 0 || writer.error !== null)) this.#finishClose();
@@ -352,9 +356,15 @@ export class Connection implements AsyncIterable<unknown> {
       const r = writer.flushSome(this.#res.sharing?.write ?? null);
       if (r === 'done') break;
       const left = deadline - performance.now();
-      const fired = left <= 0 ? 0 : r === 'blocked'
-        ? pipeIo.pollFd(this.#res.fd, WRITABLE, left)
-        : this.#res.sharing!.write!.waitSync(left);
+      let fired: number;
+      try {
+        fired = left <= 0 ? 0 : r === 'blocked'
+          ? pipeIo.pollFd(this.#res.fd, WRITABLE, left)
+          : this.#res.sharing!.write!.waitSync(left);
+      } catch (err) {
+        writer.fail(err as Error); // the end broke: every pending send says so
+        throw err;
+      }
       if (fired === 0) {
         this.#kick(); // what is queued still goes, in the background
         throw new TimeoutError('send timed out; the message stays queued');
@@ -570,10 +580,11 @@ export class Connection implements AsyncIterable<unknown> {
     return token === null || (!this.#readTokenHeld && token.isExclusive());
   }
 
-  #releaseReadToken(): void {
+  // `midFrame`: this process leaves a frame half read (the end breaks for the others).
+  #releaseReadToken(midFrame = false): void {
     if (!this.#readTokenHeld) return;
     this.#readTokenHeld = false;
-    this.#res.sharing?.read?.release();
+    this.#res.sharing?.read?.release(midFrame);
   }
 
   #decode(frame: Frame): unknown {
@@ -607,6 +618,7 @@ export class Connection implements AsyncIterable<unknown> {
     const closedErr = new ClosedError('Connection');
     this.#res.watch?.cancel(READABLE, closedErr);
     this.#res.sharing?.read?.cancel(closedErr);
+    this.#releaseReadToken(this.#reader !== null && !this.#reader.atBoundary);
     this.#reader?.close();
     const writer = this.#writer;
     if (writer !== null && writer.pending > 0 && writer.error === null) {
@@ -636,7 +648,7 @@ export class Connection implements AsyncIterable<unknown> {
     this.#releaseReadToken();
     // A write token held here (a failed write in mid-frame) would stop every
     // other writer for good; they get the broken stream's error instead.
-    if (this.#writer?.tokenHeld) this.#res.sharing?.write?.release();
+    if (this.#writer?.tokenHeld) this.#res.sharing?.write?.release(!this.#writer.atBoundary);
     this.#writer?.close();
     finalizer.unregister(this);
     releaseResources(this.#res);
@@ -678,6 +690,7 @@ export class Connection implements AsyncIterable<unknown> {
       socket: this.#socket,
       held: held !== null && held.bytes.length > 0 ? held.bytes : null,
       readTokenHeld: held?.partial ?? false,
+      readTokenFrom: process.pid,
     };
     return { kind: 'Connection', data, fds: [this.#res.fd, ...sharing.fds(), ...(held?.fds ?? [])] };
   }
@@ -783,9 +796,17 @@ function unpackWithFds(value: unknown, fds: number[]): unknown {
 registerTransferable('Connection', (data, fds) => {
   const d = data as TransferData;
   const fd = fds[0]!;
-  const sharingCount = 2 + (d.readable ? 2 : 0) + (d.writable ? 2 : 0);
+  const sharingCount = Sharing.fdCount;
   for (const f of fds) pipeIo.setCloseOnExec(f, true); // inherited fds are not
   const sharing = Sharing.adopt(fds.slice(1, 1 + sharingCount), { read: d.readable, write: d.writable });
+  let readTokenHeld = d.readTokenHeld;
+  if (readTokenHeld) {
+    try {
+      sharing.read!.adoptFrom(d.readTokenFrom ?? -1);
+    } catch {
+      readTokenHeld = false; // the sender died first: the end is broken, recv says so
+    }
+  }
   pipeIo.setNonBlocking(fd, true);
   return Connection.adopt(fd, {
     readable: d.readable,
@@ -794,6 +815,6 @@ registerTransferable('Connection', (data, fds) => {
     socket: d.socket,
     sharing,
     held: { bytes: d.held ? Buffer.from(d.held) : Buffer.alloc(0), fds: fds.slice(1 + sharingCount) },
-    readTokenHeld: d.readTokenHeld,
+    readTokenHeld,
   });
 });

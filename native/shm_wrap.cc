@@ -5,6 +5,8 @@
 //   shmOpen(name, readonly) -> ArrayBuffer
 //   shmUnmap(buffer)        // munmap + detach: views read as empty, never fault
 //   shmUnlink(name)
+//   shmAnonymous(size) -> fd  // nameless, close-on-exec; travels as an fd
+//   shmMapFd(fd) -> ArrayBuffer
 #include <errno.h>
 
 #include <mutex>
@@ -131,7 +133,36 @@ Napi::Value Unlink(const Napi::CallbackInfo& info) {
   return {};
 }
 
+Napi::Value Anonymous(const Napi::CallbackInfo& info) {
+  double size;
+  if (!ArgDouble(info, 0, &size)) return {};
+  if (!(size >= 1 && size <= 1 << 30)) {
+    Napi::RangeError::New(info.Env(), "size must be 1 to 2^30").ThrowAsJavaScriptException();
+    return {};
+  }
+  int fd = sys::ShmAnonymous(static_cast<size_t>(size));
+  if (fd < 0) {
+    ThrowErrno(info.Env(), -fd, "memfd_create");
+    return {};
+  }
+  return Napi::Number::New(info.Env(), fd);
+}
+
+Napi::Value MapFd(const Napi::CallbackInfo& info) {
+  int32_t fd;
+  if (!ArgInt32(info, 0, &fd)) return {};
+  sys::Mapping m;
+  int err = sys::ShmMapFd(fd, &m);
+  if (err < 0) {
+    ThrowErrno(info.Env(), -err, err == -EBADF ? "fstat" : "mmap");
+    return {};
+  }
+  return Wrap(info.Env(), m);
+}
+
 void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("shmAnonymous", Napi::Function::New(env, Anonymous));
+  exports.Set("shmMapFd", Napi::Function::New(env, MapFd));
   exports.Set("shmCreate", Napi::Function::New(env, Create));
   exports.Set("shmOpen", Napi::Function::New(env, Open));
   exports.Set("shmUnmap", Napi::Function::New(env, Unmap));

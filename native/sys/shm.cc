@@ -1,6 +1,8 @@
 #include "sys/shm.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -55,6 +57,40 @@ int ShmOpen(const char* name, bool readonly, Mapping* out) {
   else err = MapFd(fd, static_cast<size_t>(st.st_size), readonly, out);
   close(fd);
   return err;
+}
+
+int ShmAnonymous(size_t size) {
+  int fd;
+#ifdef __linux__
+  fd = memfd_create("osipc", MFD_CLOEXEC);
+  if (fd < 0) return -errno;
+#else
+  char name[64];
+  for (int attempt = 0;; attempt++) {
+    snprintf(name, sizeof name, "/osipc-%d-anon%lx", (int)getpid(), (unsigned long)random());
+    fd = OpenRetrying(name, O_RDWR | O_CREAT | O_EXCL, 0600);
+    if (fd >= 0 || fd != -EEXIST || attempt > 100) break;
+  }
+  if (fd < 0) return fd;
+  shm_unlink(name);
+  fcntl(fd, F_SETFD, FD_CLOEXEC);
+#endif
+  int r;
+  do r = ftruncate(fd, static_cast<off_t>(size));
+  while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    int err = -errno;
+    close(fd);
+    return err;
+  }
+  return fd;
+}
+
+int ShmMapFd(int fd, Mapping* out) {
+  struct stat st;
+  if (fstat(fd, &st) < 0) return -errno;
+  if (st.st_size <= 0) return -EINVAL;
+  return MapFd(fd, static_cast<size_t>(st.st_size), false, out);
 }
 
 int ShmUnlink(const char* name) { return shm_unlink(name) < 0 ? -errno : 0; }

@@ -19,6 +19,11 @@ int ShmCreate(const char* name, size_t size, int mode, Mapping* out);
 // maps it copy-on-write, so writes through it stay private and never fault.
 int ShmOpen(const char* name, bool readonly, Mapping* out);
 int ShmUnlink(const char* name);
+// A nameless segment of `size` bytes (memfd on Linux; elsewhere a shm_open name
+// removed at once): returns its close-on-exec fd or -errno. It travels as an fd.
+int ShmAnonymous(size_t size);
+// Maps the segment behind `fd` shared, at its current size (the fd stays open).
+int ShmMapFd(int fd, Mapping* out);
 int Unmap(const Mapping& m);
 // Free bytes on the filesystem that backs POSIX shared memory, or -errno.
 long long ShmFreeBytes();
