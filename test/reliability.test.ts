@@ -10,7 +10,9 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
+import v8 from 'node:v8';
 import * as osipc from 'osipc';
+import { packHandles } from '../dist/transfer.js';
 import { packageRoot, testName } from './helpers/child.js';
 import { openFds } from './helpers/leaks.js';
 import { lineReader, trackers, until } from './helpers/procfs.js';
@@ -25,7 +27,10 @@ const SLOTS = 16;
 const STRIDE = 16;
 const BITMAP = 1024;
 const BITMAP_WORDS = 2048;
-const SLOT = { ops: 0, done: 1, overshoot: 2, waits: 3, objects: 4, violations: 5, recovered: 6, received: 7, timeouts: 8, maxWait: 9, unsent: 10 };
+const SLOT = { ops: 0, done: 1, overshoot: 2, waits: 3, objects: 4, violations: 5, recovered: 6, received: 7, timeouts: 8, maxWait: 9, unsent: 10,
+  order: 11, corrupt: 12, errors: 13, broken: 14 };
+/** Word 6 of the bookkeeping: a worker was told its Connection end is broken. */
+const BROKEN_WORD = 6;
 
 interface Run {
   words: Int32Array;
@@ -44,7 +49,17 @@ interface Workload {
    * checks the workload's own guarantee once the workers are gone and returns a
    * line for the report; `close` closes what setup made (idempotent).
    */
-  setup(): { objects: Record<string, unknown>; finish(run: Run): string; close(): void };
+  setup(): Setup;
+}
+
+interface Setup {
+  objects: Record<string, unknown>;
+  finish(run: Run): string;
+  close(): void;
+  /** osipc objects each worker gets by handle (inherited fds). */
+  handles?(): unknown[];
+  /** Makes new objects for the next workers when the old ones broke (Connection). */
+  renew?(): void;
 }
 
 const api = osipc as unknown as Record<string, any>;
@@ -57,7 +72,7 @@ function counterCheck(run: Run, total: number, what: string): string {
   return `${done} ${what} seen by workers, ${total} counted`;
 }
 
-function messageCheck(run: Run, leftovers: Uint8Array[]): string {
+function messageCheck(run: Run, leftovers: Uint8Array[], breaks = 0): string {
   for (const m of leftovers) expect(run.markLeftover(m), 'a message left in the queue was also received').toBe(true);
   const taken = run.sum(SLOT.done);
   const unsent = run.sum(SLOT.unsent);
@@ -67,8 +82,11 @@ function messageCheck(run: Run, leftovers: Uint8Array[]): string {
   // A killed receiver may lose the message it had taken; a killed sender one it had numbered.
   const counts = `taken ${taken}, unsent ${unsent}, received ${received}, left ${leftovers.length}, kills ${run.kills}`;
   expect(lost, counts).toBeGreaterThanOrEqual(0);
-  expect(lost, counts).toBeLessThanOrEqual(2 * run.kills);
-  return `${taken - unsent} sent, ${received} received, ${leftovers.length} left, ${lost} lost to kills, 0 duplicated`;
+  // A broken Connection loses what was in its pipe: bounded only without breaks.
+  if (breaks === 0) expect(lost, counts).toBeLessThanOrEqual(2 * run.kills);
+  expect(run.sum(SLOT.order), 'messages of one producer out of order').toBe(0);
+  return `${taken - unsent} sent, ${received} received, ${leftovers.length} left, ${lost} lost to kills` +
+    `${breaks ? ` and ${breaks} broken pipes` : ''}, 0 duplicated, 0 out of order`;
 }
 
 /** What is left in a queue, taken without waiting. */
@@ -136,6 +154,68 @@ const WORKLOADS: Workload[] = [
     },
   },
   {
+    name: 'queue',
+    needs: ['Queue'],
+    setup: () => {
+      const q = new api.Queue({ maxsize: 64, capacity: 1 << 20 });
+      return {
+        objects: { queue: q.name },
+        finish: (run) => {
+          const left: Uint8Array[] = [];
+          for (;;) {
+            try {
+              left.push(q.getNowait());
+            } catch (err) {
+              expect(err).toBeInstanceOf(api.QueueEmpty);
+              break;
+            }
+          }
+          return messageCheck(run, left);
+        },
+        close: () => q.close(),
+      };
+    },
+  },
+  {
+    name: 'connection',
+    needs: ['Pipe'],
+    setup: () => {
+      let ends = api.Pipe({ duplex: false }) as [osipc.Connection, osipc.Connection];
+      let pipes = 1;
+      let breaks = 0;
+      return {
+        objects: {},
+        handles: () => ends,
+        renew: () => {
+          for (const c of ends) c.close();
+          ends = api.Pipe({ duplex: false });
+          pipes++;
+          breaks++;
+        },
+        finish: (run) => {
+          // What the last pipe holds; a partial message left by a killed writer breaks it.
+          const left: Uint8Array[] = [];
+          let brokenAtEnd = false;
+          for (;;) {
+            try {
+              left.push(ends[0].recvBytesSync({ timeout: 200 }));
+            } catch (err) {
+              if ((err as { code?: string }).code === 'ERR_OSIPC_CONNECTION_BROKEN') brokenAtEnd = true;
+              else expect(err).toBeInstanceOf(api.TimeoutError);
+              break;
+            }
+          }
+          if (brokenAtEnd) breaks++;
+          expect(breaks, 'a pipe broke with nobody killed mid-message').toBeLessThanOrEqual(run.kills);
+          return `${pipes} pipes; ` + messageCheck(run, left, breaks) + `; ${run.sum(SLOT.broken)} workers told ERR_OSIPC_CONNECTION_BROKEN`;
+        },
+        close: () => {
+          for (const c of ends) c.close();
+        },
+      };
+    },
+  },
+  {
     name: 'named-semaphore',
     needs: ['NamedSemaphore'],
     setup: () => {
@@ -178,10 +258,20 @@ describe.each(WORKLOADS.map((w) => [w.name, w] as const))('reliability: %s', (na
     let started = 0;
     let sigkills = 0;
     let sigterms = 0;
+    let renewals = 0;
 
     async function startWorker(slot: number): Promise<void> {
+      const packed = setup.handles ? packHandles(setup.handles()) : null;
       const child = spawn(process.execPath, ['test/fixtures/hammer.js', name, shm.name, String(slot), String(++started),
-        JSON.stringify(setup.objects)], { cwd: packageRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+        JSON.stringify(setup.objects)], {
+        cwd: packageRoot,
+        stdio: ['ignore', 'pipe', 'inherit', ...(packed?.fds ?? [])],
+        env: packed ? {
+          ...process.env,
+          OSIPC_HAMMER_HANDLES: v8.serialize(packed.value).toString('base64'),
+          OSIPC_HAMMER_NFDS: String(packed.fds.length),
+        } : process.env,
+      });
       live.set(slot, child);
       await lineReader(child)(/^ready/);
     }
@@ -216,6 +306,16 @@ describe.each(WORKLOADS.map((w) => [w.name, w] as const))('reliability: %s', (na
         await gone;
         dead.push(victim.pid!);
         await startWorker(slot);
+        if (setup.renew && Atomics.load(words, BROKEN_WORD) !== 0) {
+          // A Connection broke: new pipe, new workers (the old ones only wait now).
+          const all = [...live.values()];
+          await Promise.all(all.map((c) => new Promise((r) => { c.once('close', r); c.kill('SIGKILL'); })));
+          dead.push(...all.map((c) => c.pid!));
+          renewals++;
+          setup.renew();
+          Atomics.store(words, BROKEN_WORD, 0);
+          await Promise.all(slots.map((s) => startWorker(s)));
+        }
       }
 
       // Stop: every worker must notice and leave (one that does not is stuck).
@@ -233,9 +333,11 @@ describe.each(WORKLOADS.map((w) => [w.name, w] as const))('reliability: %s', (na
       const overshoot = run.max(SLOT.overshoot);
       expect(slots.every((s) => slotWord(s, SLOT.ops) > 0)).toBe(true);
       expect(overshoot).toBeLessThan(OVERSHOOT_BOUND_MS);
+      expect(run.sum(SLOT.errors), 'unexpected errors in workers (on stderr)').toBe(0);
+      expect(run.sum(SLOT.corrupt), 'messages that arrived damaged').toBe(0);
       const own = setup.finish(run);
       console.log(`reliability ${name}: ${run.sum(SLOT.ops)} random operations by ${started} workers, ` +
-        `${sigkills} SIGKILLs + ${sigterms} SIGTERMs in ${SECONDS} s; ${run.sum(SLOT.waits)} timed waits ` +
+        `${sigkills} SIGKILLs + ${sigterms} SIGTERMs in ${SECONDS} s${renewals ? ` (+ ${renewals} renewals)` : ''}; ${run.sum(SLOT.waits)} timed waits ` +
         `(longest overrun ${overshoot} ms); ${own}; ${run.sum(SLOT.objects)} named objects created by workers`);
 
       // What the killed workers owned is removed (by their trackers, for SIGKILL).
