@@ -17,7 +17,7 @@ import { packageRoot, testName } from './helpers/child.js';
 import { openFds } from './helpers/leaks.js';
 import { lineReader, trackers, until } from './helpers/procfs.js';
 
-const SECONDS = Number(process.env.RELIABILITY_SECONDS ?? 8);
+const SECONDS = Number(process.env.RELIABILITY_SECONDS ?? 5);
 const WORKERS = Number(process.env.RELIABILITY_WORKERS ?? 4);
 /** How far past its timeout a timed wait may return (scheduling on a loaded 2-CPU box). */
 const OVERSHOOT_BOUND_MS = 2000;
@@ -159,7 +159,8 @@ const WORKLOADS: Workload[] = [
     setup: () => {
       const q = new api.Queue({ maxsize: 64, capacity: 1 << 20 });
       return {
-        objects: { queue: q.name },
+        // Share of messages big enough to go through the ring in chunks (up to 1 MB).
+        objects: { queue: q.name, big: Number(process.env.RELIABILITY_QUEUE_BIG ?? 0) },
         finish: (run) => {
           const left: Uint8Array[] = [];
           for (;;) {
