@@ -27,13 +27,14 @@ for (const [text, priority] of requests) {
   console.log(`node: sent '${text}' at priority ${priority}`);
 }
 await tx.send('quit', { priority: 0 }); // lowest: it comes out last
-const { exited } = runPeer(peer, [tx.name, rx.name]);
+const { exited, waitFor } = runPeer(peer, [tx.name, rx.name]);
 
 const replies = [];
 for (let i = 0; i < requests.length; i++) {
   const m = await rx.receive({ timeout: 20_000 });
   if (!m) break;
   replies.push(m);
+  await waitFor(new RegExp(`priority ${m.priority}$`)); // the peer's own line first, to keep the output in order
   console.log(`node: reply '${m.data.toString()}' (priority ${m.priority})`);
 }
 const code = await exited;
