@@ -49,7 +49,9 @@ export function runPeer(peer, args, timeoutMs = 30_000) {
       // No binary given: build it now, as the README shows.
       dir = mkdtempSync(join(tmpdir(), 'osipc-interop-'));
       cmd = join(dir, `${peer.scenario}_peer`);
-      const cc = ['-O2', '-Wall', '-Wextra', '-o', cmd, join(here, 'c', `${peer.scenario}_peer.c`), '-lrt', '-pthread'];
+      // librt holds mq_* and shm_open on glibc before 2.34; macOS has no librt.
+      const libs = process.platform === 'linux' ? ['-lrt', '-pthread'] : ['-pthread'];
+      const cc = ['-O2', '-Wall', '-Wextra', '-o', cmd, join(here, 'c', `${peer.scenario}_peer.c`), ...libs];
       console.log(`$ cc ${cc.join(' ')}`);
       execFileSync('cc', cc, { stdio: 'inherit' });
     }
