@@ -29,7 +29,8 @@ function findPython(module) {
       return py;
     } catch { /* try the next one */ }
   }
-  console.error(`no python3 with the module ${module} (Debian: apt-get install python3-sysv-ipc)`);
+  const hint = module === 'sysv_ipc' ? ' (Debian: apt-get install python3-sysv-ipc; or pip install sysv_ipc)' : '';
+  console.error(`no usable python3 among ${candidates.join(', ')}${module ? ` with the module ${module}` : ''}${hint}`);
   process.exit(1);
 }
 
