@@ -227,6 +227,21 @@ describe('Manager: proxies', () => {
     expect(await lock.locked()).toBe(false);
   });
 
+  it('Lock: a grant that crosses an abort is given back (the lock does not stay held)', async () => {
+    const lock = await m.Lock();
+    await lock.acquire();
+    const ac = new AbortController();
+    const waiting = lock.acquire({ signal: ac.signal });
+    // The release reaches the manager before the cancel: it grants the waiter first.
+    const released = lock.release();
+    ac.abort();
+    await expect(waiting).rejects.toBeInstanceOf(AbortError);
+    await released;
+    expect(await until(async () => !(await lock.locked()), 10_000)).toBe(true);
+    expect(await lock.tryAcquire()).toBe(true);
+    await lock.release();
+  });
+
   it('calls are pipelined: 2000 concurrent calls from one process all land, in order per object', async () => {
     const d = await m.dict<number>();
     const l = await m.list<number>();
