@@ -30,8 +30,8 @@ export class ManagerClient {
   readonly #conn: Connection;
   readonly #watch: FdWatch;
   readonly #pending = new Map<number, Pending>();
-  // Aborted lock acquires whose answer is still to come: lock id by request id.
-  readonly #abandoned = new Map<number, number>();
+  // Aborted waits (lock acquire, queue get) whose answer is still to come, by request id.
+  readonly #abandoned = new Map<number, { target: number; method: string }>();
   #nextId = 1;
   #error: Error | null = null;
   #endExpected = false;
@@ -55,8 +55,8 @@ export class ManagerClient {
       const onAbort = (): void => {
         if (!this.#pending.delete(id)) return;
         this.#idle();
-        // The manager may have granted it already: its answer then releases it.
-        this.#abandoned.set(id, message.target as number);
+        // The manager may have granted it already: its answer then gives it back.
+        this.#abandoned.set(id, { target: message.target as number, method: message.method as string });
         this.#conn.send({ id: this.#nextId++, op: 'cancel', ref: id }).catch(() => {});
         reject(new AbortError(undefined, { cause: signal!.reason }));
       };
@@ -98,6 +98,14 @@ export class ManagerClient {
     if (this.#pending.size === 0 && this.#error === null) this.#watch.unref();
   }
 
+  // A lock granted, or a queue item taken, for a wait its caller abandoned:
+  // release the lock, put the item back at the front.
+  #giveBack(target: number, method: string, value: unknown): void {
+    const back = method === 'acquire' ? { method: 'release', args: [] }
+      : method === 'get' ? { method: 'unget', args: [value] } : null;
+    if (back !== null) this.#conn.send({ id: this.#nextId++, op: 'call', target, ...back }).catch(() => {});
+  }
+
   async #readLoop(): Promise<void> {
     for (;;) {
       let m: Answer;
@@ -107,11 +115,10 @@ export class ManagerClient {
         this.close(this.#endExpected ? new ClosedError('Manager') : managerGone(err));
         return;
       }
-      const target = this.#abandoned.get(m.id);
-      if (target !== undefined) {
+      const gaveUp = this.#abandoned.get(m.id);
+      if (gaveUp !== undefined) {
         this.#abandoned.delete(m.id);
-        const got = m.ok && Array.isArray(m.value) && m.value[0] === true;
-        if (got) this.#conn.send({ id: this.#nextId++, op: 'call', target, method: 'release', args: [] }).catch(() => {});
+        if (m.ok && Array.isArray(m.value) && m.value[0] === true) this.#giveBack(gaveUp.target, gaveUp.method, m.value[1]);
         continue;
       }
       if (m.ok) this.#settle(m.id, (p) => p.resolve(m.value));
@@ -130,9 +137,19 @@ export async function connectClient(address: string, authkey: Uint8Array, timeou
   return new ManagerClient(conn);
 }
 
-/** Makes `client` this process's connection to `address` (a started or connected Manager). */
-export function registerClient(address: string, client: ManagerClient): void {
+/**
+ * Makes `client` this process's connection to `address`: always for a
+ * Manager started here, only when there is no working one for connect().
+ */
+export function registerClient(address: string, client: ManagerClient, replace: boolean): void {
+  const e = clients.get(address);
+  if (!replace && e !== undefined && (e.connecting !== null || (e.client !== null && !e.client.failed))) return;
   clients.set(address, { client, connecting: null });
+}
+
+/** Forgets `client` (a connect()ed Manager closed): later proxy calls connect again. */
+export function unregisterClient(address: string, client: ManagerClient): void {
+  if (clients.get(address)?.client === client) clients.delete(address);
 }
 
 /**

@@ -6,8 +6,7 @@
 // anything, and a bad request must fail alone, never break the server.
 import { isDeepStrictEqual } from 'node:util';
 
-export type Kind = 'dict' | 'list' | 'namespace' | 'value' | 'lock';
-export const KINDS: readonly Kind[] = ['dict', 'list', 'namespace', 'value', 'lock'];
+export type Kind = 'dict' | 'list' | 'namespace' | 'value' | 'lock' | 'queue';
 
 /** One client connection (one process): who holds a lock. */
 export interface Caller {
@@ -245,10 +244,7 @@ class ServedLock implements Served {
   call(method: string, a: unknown[], caller: Caller, requestId: number): unknown {
     switch (method) {
       case 'acquire': {
-        const timeout = a[0] ?? Infinity;
-        if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-          throw argType('timeout', 'a number >= 0', timeout);
-        }
+        const timeout = timeoutArg(a[0]);
         if (this.#holder === null) return this.#take(caller);
         if (timeout === 0) return [false, false];
         return new Promise((resolve) => {
@@ -315,6 +311,129 @@ class ServedLock implements Served {
   }
 }
 
+// ---- queue ----
+
+function timeoutArg(value: unknown): number {
+  const timeout = value ?? Infinity;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+    throw argType('timeout', 'a number >= 0', timeout);
+  }
+  return timeout;
+}
+
+interface QueueWaiter {
+  caller: Caller;
+  requestId: number;
+  timer: NodeJS.Timeout | undefined;
+  /** A put's value. */
+  value?: unknown;
+  settle(result: unknown): void;
+}
+
+/**
+ * A FIFO queue (Python's manager Queue): get answers [true, value] or [false]
+ * when none came in time; put answers true, or false when full for too long.
+ * Waiters are served in order.
+ */
+class ServedQueue implements Served {
+  readonly kind = 'queue';
+  readonly #items: unknown[] = [];
+  readonly #getters: QueueWaiter[] = [];
+  readonly #putters: QueueWaiter[] = [];
+
+  constructor(readonly maxsize: number) {}
+
+  #full(): boolean {
+    return this.maxsize > 0 && this.#items.length >= this.maxsize;
+  }
+
+  call(method: string, a: unknown[], caller: Caller, requestId: number): unknown {
+    switch (method) {
+      case 'put': {
+        const timeout = timeoutArg(a[1]);
+        if (this.#putters.length === 0 && !this.#full()) {
+          this.#push(a[0]);
+          return true;
+        }
+        if (timeout === 0) return false;
+        return this.#wait(this.#putters, caller, requestId, timeout, false, a[0]);
+      }
+      case 'get': {
+        const timeout = timeoutArg(a[0]);
+        if (this.#items.length > 0) return [true, this.#shift()];
+        if (timeout === 0) return [false];
+        return this.#wait(this.#getters, caller, requestId, timeout, [false]);
+      }
+      case 'unget': // an aborted get's item, given back by its client
+        this.#items.unshift(a[0]);
+        this.#feedGetters();
+        return undefined;
+      case 'qsize': return this.#items.length;
+      case 'empty': return this.#items.length === 0;
+      case 'full': return this.#full();
+      default: throw unknownMethod('queue', method);
+    }
+  }
+
+  #wait(list: QueueWaiter[], caller: Caller, requestId: number, timeout: number, onTimeout: unknown,
+    value?: unknown): Promise<unknown> {
+    return new Promise((resolve) => {
+      const w: QueueWaiter = {
+        caller, requestId, timer: undefined, value,
+        settle: (r) => {
+          if (w.timer) clearTimeout(w.timer);
+          resolve(r);
+        },
+      };
+      if (timeout !== Infinity) w.timer = setTimeout(() => this.#remove(list, w, onTimeout), Math.min(timeout, 2 ** 31 - 1));
+      list.push(w);
+    });
+  }
+
+  #remove(list: QueueWaiter[], w: QueueWaiter, result: unknown): void {
+    const i = list.indexOf(w);
+    if (i >= 0) list.splice(i, 1);
+    w.settle(result);
+  }
+
+  #push(value: unknown): void {
+    this.#items.push(value);
+    this.#feedGetters();
+  }
+
+  #shift(): unknown {
+    const v = this.#items.shift();
+    // Room now: the first waiting put goes in.
+    while (this.#putters.length > 0 && !this.#full()) {
+      const p = this.#putters.shift()!;
+      this.#items.push(p.value);
+      p.settle(true);
+    }
+    return v;
+  }
+
+  #feedGetters(): void {
+    while (this.#getters.length > 0 && this.#items.length > 0) this.#getters.shift()!.settle([true, this.#shift()]);
+  }
+
+  cancel(caller: Caller, requestId: number): void {
+    const g = this.#getters.find((x) => x.caller === caller && x.requestId === requestId);
+    if (g) this.#remove(this.#getters, g, [false]);
+    const p = this.#putters.find((x) => x.caller === caller && x.requestId === requestId);
+    if (p) this.#remove(this.#putters, p, false);
+  }
+
+  dropCaller(caller: Caller): void {
+    for (const g of this.#getters.filter((x) => x.caller === caller)) this.#remove(this.#getters, g, [false]);
+    for (const p of this.#putters.filter((x) => x.caller === caller)) this.#remove(this.#putters, p, false);
+  }
+
+  stop(): void {
+    for (const g of [...this.#getters]) this.#remove(this.#getters, g, [false]);
+    for (const p of [...this.#putters]) this.#remove(this.#putters, p, false);
+  }
+}
+
 /** A new object of `kind` from the arguments of the factory (m.dict(init), m.Value(typecode, v)...). */
 export function createServed(kind: unknown, args: unknown[]): Served {
   switch (kind) {
@@ -325,6 +444,11 @@ export function createServed(kind: unknown, args: unknown[]): Served {
       if (typeof args[0] !== 'string') throw argType('typecode', 'of type string', args[0]);
       return new ServedValue(args[0], args[1]);
     case 'lock': return new ServedLock();
+    case 'queue': {
+      const maxsize = args[0] ?? 0;
+      if (typeof maxsize !== 'number' || !Number.isSafeInteger(maxsize)) throw argType('maxsize', 'an integer', maxsize);
+      return new ServedQueue(maxsize);
+    }
     default: throw coded(new TypeError(`a manager serves no kind ${JSON.stringify(kind)}`), 'ERR_OSIPC_UNKNOWN_KIND');
   }
 }

@@ -7,7 +7,7 @@
 // or Pool arguments, over a Connection, inside another managed object) and
 // connect from there on first use.
 import { inspect } from 'node:util';
-import { TimeoutError } from './errors.js';
+import { QueueEmpty, QueueFull, TimeoutError } from './errors.js';
 import { clientFor, type ManagerClient } from './manager-client.js';
 import { isKey, type Kind } from './manager-objects.js';
 import { kTransfer, registerTransferable, type TransferDescriptor } from './transfer.js';
@@ -360,8 +360,61 @@ export class LockProxy extends BaseProxy {
   }
 }
 
+/**
+ * A FIFO queue kept by a manager (Python's Manager().Queue()): any process
+ * with the proxy puts and gets, Pool workers included.
+ */
+export class QueueProxy<T = unknown> extends BaseProxy {
+  /**
+   * Adds `value` at the end, waiting while the queue is full (maxsize): QueueFull
+   * after `timeout` ms, AbortError when `signal` fires (a put that lands as
+   * the abort comes stays in the queue).
+   */
+  async put(value: T, options?: WaitOptions): Promise<void> {
+    const { timeout, signal } = validateWaitOptions(options);
+    throwIfAborted(signal);
+    if (!(await this[kCall]('put', [value, timeout], signal))) throw new QueueFull();
+  }
+
+  /**
+   * Takes the first value, waiting while the queue is empty: QueueEmpty after
+   * `timeout` ms, AbortError when `signal` fires (an item taken as the abort
+   * comes is put back at the front).
+   */
+  async get(options?: WaitOptions): Promise<T> {
+    const { timeout, signal } = validateWaitOptions(options);
+    throwIfAborted(signal);
+    const [ok, value] = await this[kCall]('get', [timeout], signal) as [boolean, T?];
+    if (!ok) throw new QueueEmpty();
+    return value as T;
+  }
+
+  /** put() that never waits: QueueFull at once when full. */
+  putNowait(value: T): Promise<void> {
+    return this.put(value, { timeout: 0 });
+  }
+
+  /** get() that never waits: QueueEmpty at once when empty. */
+  getNowait(): Promise<T> {
+    return this.get({ timeout: 0 });
+  }
+
+  /** How many values are queued (a snapshot). */
+  qsize(): Promise<number> {
+    return this[kCall]('qsize', []) as Promise<number>;
+  }
+
+  empty(): Promise<boolean> {
+    return this[kCall]('empty', []) as Promise<boolean>;
+  }
+
+  full(): Promise<boolean> {
+    return this[kCall]('full', []) as Promise<boolean>;
+  }
+}
+
 const classes = {
-  dict: DictProxy, list: ListProxy, namespace: NamespaceProxy, value: ValueProxy, lock: LockProxy,
+  dict: DictProxy, list: ListProxy, namespace: NamespaceProxy, value: ValueProxy, lock: LockProxy, queue: QueueProxy,
 } as const;
 
 /** @internal The proxy for `ref` in this process. */

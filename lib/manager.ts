@@ -9,17 +9,17 @@
 import { randomBytes } from 'node:crypto';
 import { unlinkSync } from 'node:fs';
 import { ClosedError, OsipcError, TimeoutError } from './errors.js';
-import { connectClient, registerClient, type ManagerClient } from './manager-client.js';
+import { connectClient, registerClient, unregisterClient, type ManagerClient } from './manager-client.js';
 import type { Kind } from './manager-objects.js';
 import {
-  BaseProxy, DictProxy, ListProxy, LockProxy, makeProxy, NamespaceProxy, toEntries, ValueProxy,
+  BaseProxy, DictProxy, ListProxy, LockProxy, makeProxy, NamespaceProxy, QueueProxy, toEntries, ValueProxy,
 } from './manager-proxies.js';
 import { parseUnixAddress } from './os/unix-socket.js';
 import { Pipe } from './pipe.js';
 import { Process } from './process.js';
 import { typeError, validateInteger, validateOptions, validateString } from './validate.js';
 
-export { BaseProxy, DictProxy, ListProxy, LockProxy, NamespaceProxy, ValueProxy } from './manager-proxies.js';
+export { BaseProxy, DictProxy, ListProxy, LockProxy, NamespaceProxy, QueueProxy, ValueProxy } from './manager-proxies.js';
 
 export interface ManagerOptions {
   /**
@@ -82,7 +82,7 @@ export class Manager {
     const client = await connectClient(address, authkey, timeout);
     m.#client = client;
     m.#state = 'connected';
-    registerClient(address, client);
+    registerClient(address, client, false);
     try {
       m.#pid = (await client.request({ op: 'hello' }) as { pid: number }).pid;
     } catch (err) {
@@ -163,7 +163,7 @@ export class Manager {
       await p.join({ timeout: STOP_TIMEOUT_MS });
       throw err;
     }
-    registerClient(info.address, this.#client);
+    registerClient(info.address, this.#client, true);
   }
 
   #clientOrThrow(): ManagerClient {
@@ -213,6 +213,15 @@ export class Manager {
   }
 
   /**
+   * A new FIFO queue in the manager (Python's Manager().Queue()), holding at
+   * most `maxsize` values (0 or less: no bound).
+   */
+  async Queue<T = unknown>(maxsize = 0): Promise<QueueProxy<T>> {
+    validateInteger(maxsize, 'maxsize');
+    return await this.#create('queue', [maxsize]) as QueueProxy<T>;
+  }
+
+  /**
    * Stops the manager process (started here) and waits for it to exit: its
    * objects are gone, its socket file (with a path address) is removed.
    * Proxies in this process then reject with ClosedError, elsewhere with
@@ -256,6 +265,7 @@ export class Manager {
   close(): void {
     if (this.#state === 'connected') {
       this.#client!.close();
+      unregisterClient(this.#address!, this.#client!);
       this.#state = 'closed';
     }
   }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AbortError, ClosedError, Client, DictProxy, ListProxy, Lock, LockProxy, Manager, NamespaceProxy, Pool,
-  Process, RemoteError, ValueProxy,
+  Process, QueueEmpty, QueueFull, QueueProxy, RemoteError, ValueProxy,
 } from 'osipc';
 import { collect, spawnNode, waitForLine } from './helpers/child.js';
 import { openFds } from './helpers/leaks.js';
@@ -240,6 +240,70 @@ describe('Manager: proxies', () => {
     expect(await until(async () => !(await lock.locked()), 10_000)).toBe(true);
     expect(await lock.tryAcquire()).toBe(true);
     await lock.release();
+  });
+
+  it('Queue: put, get, nowait forms, timeouts, qsize/empty/full, a bounded queue that makes put wait', async () => {
+    const q = await m.Queue<string>(2);
+    expect(q).toBeInstanceOf(QueueProxy);
+    expect(await q.empty()).toBe(true);
+    await q.put('a');
+    await q.putNowait('b');
+    expect(await q.full()).toBe(true);
+    expect(await q.qsize()).toBe(2);
+    await expect(q.putNowait('c')).rejects.toBeInstanceOf(QueueFull);
+    await expect(q.put('c', { timeout: 30 })).rejects.toMatchObject({ code: 'ERR_OSIPC_QUEUE_FULL' });
+    const waitingPut = q.put('c');
+    expect(await q.get()).toBe('a');
+    await waitingPut; // room made by the get
+    expect(await q.getNowait()).toBe('b');
+    expect(await q.get({ timeout: 1000 })).toBe('c');
+    await expect(q.getNowait()).rejects.toBeInstanceOf(QueueEmpty);
+    await expect(q.get({ timeout: 30 })).rejects.toMatchObject({ code: 'ERR_OSIPC_QUEUE_EMPTY' });
+    const waitingGet = q.get();
+    await q.put('d');
+    expect(await waitingGet).toBe('d');
+    await expect(m.Queue(1.5 as never)).rejects.toThrow(RangeError);
+    await expect(q.get({ timeout: -1 })).rejects.toThrow(RangeError);
+  });
+
+  it('Queue: an item taken for a get that was aborted is put back at the front', async () => {
+    const q = await m.Queue<number>();
+    const ac = new AbortController();
+    const waiting = q.get({ signal: ac.signal });
+    // The put reaches the manager before the cancel: it hands 1 to the waiting get.
+    const put = q.put(1);
+    ac.abort();
+    await expect(waiting).rejects.toBeInstanceOf(AbortError);
+    await put;
+    await q.put(2);
+    expect(await q.get({ timeout: 10_000 })).toBe(1);
+    expect(await q.get({ timeout: 10_000 })).toBe(2);
+  });
+
+  it('Queue in a Pool (seed 002): a writer task then a reader task on Pool(2) pass words through a manager Queue', async () => {
+    const q = await m.Queue<string>();
+    const pool = new Pool({ processes: 2, module: worker });
+    try {
+      // The seed's blocking form (apply, one after the other).
+      expect(pool.pids).toContain(await pool.apply<number>('writeQueue', [q, ['hello', 'python', 'world']]));
+      expect(await q.qsize()).toBe(4);
+      expect(await pool.apply('readQueue', [q])).toEqual(['hello', 'python', 'world']);
+      expect(await q.empty()).toBe(true);
+    } finally {
+      pool.close();
+      await pool.join({ timeout: 20_000 });
+    }
+  });
+
+  it('a Manager.connect()ed in the starting process and closed leaves the starter\'s proxies working', async () => {
+    const d = await m.dict({ a: 1 });
+    const other = await Manager.connect({ address: m.address!, authkey: m.authkey });
+    const l = await other.list([1]);
+    expect(await l.toArray()).toEqual([1]);
+    other.close();
+    expect(other.running).toBe(false);
+    expect(await d.get('a')).toBe(1);
+    await expect(other.dict()).rejects.toBeInstanceOf(ClosedError);
   });
 
   it('calls are pipelined: 2000 concurrent calls from one process all land, in order per object', async () => {
