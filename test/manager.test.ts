@@ -1,7 +1,7 @@
 // Manager with a real manager process, proxies used from real processes
 // (osipc Process, Pool workers, unrelated node children).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -339,6 +339,23 @@ describe('Manager: proxies', () => {
     });
     expect(await d.get('child')).toBe(p.pid);
     expect(await v.get()).toBe(42);
+  });
+
+  it('one connection per process per manager, shared by all its proxies there', async () => {
+    const sockets = (): number => readdirSync(`/proc/${m.pid}/fd`).filter((fd) => {
+      try { return readlinkSync(`/proc/${m.pid}/fd/${fd}`).startsWith('socket:'); } catch { return false; }
+    }).length;
+    const [d, l, ns, lock] = await Promise.all([m.dict(), m.list(), m.namespace(), m.Lock()]);
+    const before = sockets();
+    const p = await run('useManyThenWait', [d, l, ns, lock]);
+    try {
+      expect(await until(async () => (await d.get('used')) === p.pid)).toBe(true);
+      expect(sockets()).toBe(before + 1);
+    } finally {
+      p.kill();
+      await p.join();
+    }
+    expect(await until(() => sockets() === before)).toBe(true);
   });
 
   it('proxies passed as Pool task args work in the workers', async () => {
