@@ -6,7 +6,7 @@
 // anything, and a bad request must fail alone, never break the server.
 import { isDeepStrictEqual } from 'node:util';
 
-export type Kind = 'dict' | 'list' | 'namespace' | 'value' | 'lock' | 'queue';
+export type Kind = 'dict' | 'list' | 'namespace' | 'value' | 'lock' | 'queue' | 'event';
 
 /** One client connection (one process): who holds a lock. */
 export interface Caller {
@@ -434,6 +434,62 @@ class ServedQueue implements Served {
   }
 }
 
+// ---- event ----
+
+/** A flag that processes wait for (Python's manager Event): wait answers true once set, false on timeout. */
+class ServedEvent implements Served {
+  readonly kind = 'event';
+  #flag = false;
+  #waiters: QueueWaiter[] = [];
+
+  call(method: string, a: unknown[], caller: Caller, requestId: number): unknown {
+    switch (method) {
+      case 'set':
+        this.#flag = true;
+        for (const w of this.#waiters.splice(0)) w.settle(true);
+        return undefined;
+      case 'clear': this.#flag = false; return undefined;
+      case 'isSet': return this.#flag;
+      case 'wait': {
+        const timeout = timeoutArg(a[0]);
+        if (this.#flag) return true;
+        if (timeout === 0) return false;
+        return new Promise((resolve) => {
+          const w: QueueWaiter = {
+            caller, requestId, timer: undefined,
+            settle: (r) => {
+              if (w.timer) clearTimeout(w.timer);
+              resolve(r);
+            },
+          };
+          if (timeout !== Infinity) w.timer = setTimeout(() => this.#remove(w), Math.min(timeout, 2 ** 31 - 1));
+          this.#waiters.push(w);
+        });
+      }
+      default: throw unknownMethod('event', method);
+    }
+  }
+
+  #remove(w: QueueWaiter): void {
+    const i = this.#waiters.indexOf(w);
+    if (i >= 0) this.#waiters.splice(i, 1);
+    w.settle(false);
+  }
+
+  cancel(caller: Caller, requestId: number): void {
+    const w = this.#waiters.find((x) => x.caller === caller && x.requestId === requestId);
+    if (w) this.#remove(w);
+  }
+
+  dropCaller(caller: Caller): void {
+    for (const w of this.#waiters.filter((x) => x.caller === caller)) this.#remove(w);
+  }
+
+  stop(): void {
+    for (const w of [...this.#waiters]) this.#remove(w);
+  }
+}
+
 /** A new object of `kind` from the arguments of the factory (m.dict(init), m.Value(typecode, v)...). */
 export function createServed(kind: unknown, args: unknown[]): Served {
   switch (kind) {
@@ -444,6 +500,7 @@ export function createServed(kind: unknown, args: unknown[]): Served {
       if (typeof args[0] !== 'string') throw argType('typecode', 'of type string', args[0]);
       return new ServedValue(args[0], args[1]);
     case 'lock': return new ServedLock();
+    case 'event': return new ServedEvent();
     case 'queue': {
       const maxsize = args[0] ?? 0;
       if (typeof maxsize !== 'number' || !Number.isSafeInteger(maxsize)) throw argType('maxsize', 'an integer', maxsize);

@@ -413,8 +413,31 @@ export class QueueProxy<T = unknown> extends BaseProxy {
   }
 }
 
+/** An event kept by a manager (Python's Manager().Event()): a flag processes wait for. */
+export class EventProxy extends BaseProxy {
+  set(): Promise<void> {
+    return this[kCall]('set', []) as Promise<void>;
+  }
+
+  clear(): Promise<void> {
+    return this[kCall]('clear', []) as Promise<void>;
+  }
+
+  isSet(): Promise<boolean> {
+    return this[kCall]('isSet', []) as Promise<boolean>;
+  }
+
+  /** Resolves true once the flag is set, false after `timeout` ms; AbortError when `signal` fires. */
+  async wait(options?: WaitOptions): Promise<boolean> {
+    const { timeout, signal } = validateWaitOptions(options);
+    throwIfAborted(signal);
+    return await this[kCall]('wait', [timeout], signal) as boolean;
+  }
+}
+
 const classes = {
   dict: DictProxy, list: ListProxy, namespace: NamespaceProxy, value: ValueProxy, lock: LockProxy, queue: QueueProxy,
+  event: EventProxy,
 } as const;
 
 /** @internal The proxy for `ref` in this process. */

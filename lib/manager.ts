@@ -12,14 +12,14 @@ import { ClosedError, OsipcError, TimeoutError } from './errors.js';
 import { connectClient, registerClient, unregisterClient, type ManagerClient } from './manager-client.js';
 import type { Kind } from './manager-objects.js';
 import {
-  BaseProxy, DictProxy, ListProxy, LockProxy, makeProxy, NamespaceProxy, QueueProxy, toEntries, ValueProxy,
+  BaseProxy, DictProxy, EventProxy, ListProxy, LockProxy, makeProxy, NamespaceProxy, QueueProxy, toEntries, ValueProxy,
 } from './manager-proxies.js';
 import { parseUnixAddress } from './os/unix-socket.js';
 import { Pipe } from './pipe.js';
 import { Process } from './process.js';
 import { typeError, validateInteger, validateOptions, validateString } from './validate.js';
 
-export { BaseProxy, DictProxy, ListProxy, LockProxy, NamespaceProxy, QueueProxy, ValueProxy } from './manager-proxies.js';
+export { BaseProxy, DictProxy, EventProxy, ListProxy, LockProxy, NamespaceProxy, QueueProxy, ValueProxy } from './manager-proxies.js';
 
 export interface ManagerOptions {
   /**
@@ -219,6 +219,11 @@ export class Manager {
   async Queue<T = unknown>(maxsize = 0): Promise<QueueProxy<T>> {
     validateInteger(maxsize, 'maxsize');
     return await this.#create('queue', [maxsize]) as QueueProxy<T>;
+  }
+
+  /** A new event in the manager (Python's Manager().Event()), not set. */
+  async Event(): Promise<EventProxy> {
+    return await this.#create('event', []) as EventProxy;
   }
 
   /**

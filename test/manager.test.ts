@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  AbortError, ClosedError, Client, DictProxy, ListProxy, Lock, LockProxy, Manager, NamespaceProxy, Pool,
+  AbortError, ClosedError, Client, DictProxy, EventProxy, ListProxy, Lock, LockProxy, Manager, NamespaceProxy, Pool,
   Process, QueueEmpty, QueueFull, QueueProxy, RemoteError, ValueProxy,
 } from 'osipc';
 import { collect, spawnNode, waitForLine } from './helpers/child.js';
@@ -306,6 +306,29 @@ describe('Manager: proxies', () => {
     await expect(other.dict()).rejects.toBeInstanceOf(ClosedError);
   });
 
+  it('Event: set, clear, isSet, wait with timeout and signal; a waiter in another process wakes on set', async () => {
+    const e = await m.Event();
+    expect(e).toBeInstanceOf(EventProxy);
+    expect(await e.isSet()).toBe(false);
+    expect(await e.wait({ timeout: 20 })).toBe(false);
+    await expect(e.wait({ signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
+    const ac = new AbortController();
+    const aborted = e.wait({ signal: ac.signal });
+    ac.abort();
+    await expect(aborted).rejects.toBeInstanceOf(AbortError);
+    const d = await m.dict();
+    const p = await run('waitEvent', [e, d]);
+    expect(await until(async () => (await d.get('waiting')) === p.pid)).toBe(true);
+    const here = e.wait();
+    await e.set();
+    expect(await here).toBe(true);
+    expect(await p.join({ timeout: 30_000 })).toBe(0);
+    expect(await d.get('woke')).toBe(true);
+    expect(await e.wait({ timeout: 0 })).toBe(true);
+    await e.clear();
+    expect(await e.isSet()).toBe(false);
+  });
+
   it('calls are pipelined: 2000 concurrent calls from one process all land, in order per object', async () => {
     const d = await m.dict<number>();
     const l = await m.list<number>();
@@ -442,6 +465,19 @@ describe('Manager: proxies', () => {
     const d = await m.dict({ still: 'fine' });
     expect(await d.get('still')).toBe('fine');
   });
+
+  it('a client stuck in the handshake holds up nobody: others connect meanwhile, and it is dropped', async () => {
+    const stuck = await Client(m.address!); // no authkey: it never answers the challenge
+    // Within less than the manager's 10 s handshake bound: handshakes run side by side.
+    const other = await Manager.connect({ address: m.address!, authkey: m.authkey, timeout: 8000 });
+    const d = await other.dict({ ok: true });
+    expect(await d.get('ok')).toBe(true);
+    other.close();
+    // The manager gives up on it (10 s): its end sees the challenge, then end of file.
+    expect((await stuck.recvBytes({ timeout: 5000 })).toString('latin1')).toMatch(/^#CHALLENGE#/);
+    await expect(stuck.recv({ timeout: 20_000 })).rejects.toMatchObject({ code: 'ERR_OSIPC_EOF' });
+    stuck.close();
+  }, 40_000);
 
   it('Manager.connect from an unrelated process: the right authkey works, a wrong one is refused', async () => {
     const code = `

@@ -10,7 +10,7 @@
 // Response: { id, ok: true, value } | { id, ok: false, error: report(err) }
 import '../index.js'; // every transferable kind: stored values may hold osipc objects
 import type { Connection } from '../connection.js';
-import { Listener } from '../listener.js';
+import { authenticateClient, Listener } from '../listener.js';
 import { createServed, type Caller, type Served } from '../manager-objects.js';
 import { report } from './report.js';
 
@@ -24,8 +24,8 @@ interface Request {
   ref?: unknown;
 }
 
-// A stuck client may stall the handshake: accept() gives up on it after this.
-const HANDSHAKE_MS = 5000;
+// A client that stalls in the handshake is dropped after this.
+const HANDSHAKE_MS = 10_000;
 
 function protocolError(message: string): TypeError {
   const err = new TypeError(message);
@@ -48,27 +48,43 @@ class Server {
     this.done = new Promise((resolve) => { this.#finish = resolve; });
   }
 
-  async acceptLoop(): Promise<void> {
+  // The listener has no authkey: accept() only accepts, and each connection's
+  // handshake runs on its own (with its own time bound), so fifty processes
+  // connecting at once, or one stuck client, hold up nobody.
+  async acceptLoop(authkey: Uint8Array): Promise<void> {
     while (!this.#stopped) {
       let conn: Connection;
       try {
-        conn = await this.#listener.accept({ timeout: HANDSHAKE_MS });
+        conn = await this.#listener.accept();
       } catch {
-        // Closed (stopping), a failed handshake (wrong authkey), a client that
-        // stalled or a transient error (EMFILE): the listener goes on.
+        // Closed (stopping) or a transient error (EMFILE): go on unless stopping.
         if (this.#stopped || this.#listener.closed) return;
+        await new Promise((r) => setTimeout(r, 10));
         continue;
       }
       if (this.#stopped) {
         conn.close();
         return;
       }
-      void this.#serve(conn);
+      void this.#authenticateAndServe(conn, authkey);
     }
   }
 
-  async #serve(conn: Connection): Promise<void> {
+  async #authenticateAndServe(conn: Connection, authkey: Uint8Array): Promise<void> {
     this.#connections.add(conn);
+    try {
+      await authenticateClient(conn, authkey, { timeout: HANDSHAKE_MS });
+    } catch {
+      // A wrong authkey, a client that stalled or went away.
+      this.#connections.delete(conn);
+      conn.close();
+      return;
+    }
+    if (this.#stopped) return; // stop() closed it
+    await this.#serve(conn);
+  }
+
+  async #serve(conn: Connection): Promise<void> {
     const caller: Caller = { id: this.#nextCaller++ };
     try {
       for (;;) this.#handle(conn, caller, await conn.recv());
@@ -159,14 +175,14 @@ class Server {
  * shutdown request or SIGTERM.
  */
 export async function serve(address: string | null, authkey: Uint8Array, ready: Connection): Promise<void> {
-  const listener = new Listener(address ?? undefined, { authkey, backlog: 128 });
+  const listener = new Listener(address ?? undefined, { backlog: 128 });
   const server = new Server(listener);
   // Process terminates daemons with SIGTERM when their parent exits normally.
   process.on('SIGTERM', () => {
     server.stop();
     process.exit(0);
   });
-  void server.acceptLoop();
+  void server.acceptLoop(authkey);
   await ready.send({ address: listener.address, pid: process.pid });
   ready.close();
   await server.done;
