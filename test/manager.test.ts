@@ -1,6 +1,7 @@
 // Manager with a real manager process, proxies used from real processes
 // (osipc Process, Pool workers, unrelated node children).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -478,6 +479,26 @@ describe('Manager: proxies', () => {
     await expect(stuck.recv({ timeout: 20_000 })).rejects.toMatchObject({ code: 'ERR_OSIPC_EOF' });
     stuck.close();
   }, 40_000);
+
+  it('a Python multiprocessing.connection.Client passes the handshake with the authkey, and fails it without', async () => {
+    const py = [
+      'from multiprocessing.connection import Client',
+      'import sys',
+      "addr = bytes.fromhex(sys.argv[1]).decode('latin1')",
+      'Client(addr, authkey=bytes.fromhex(sys.argv[2])).close()',
+      "print('authenticated')",
+      'try:',
+      "    Client(addr, authkey=b'wrong')",
+      'except Exception as e:',
+      '    print(type(e).__name__)',
+    ].join('\n');
+    const child = spawn('python3', ['-c', py, Buffer.from(m.address!, 'latin1').toString('hex'), m.authkey.toString('hex')],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = await collect(child, 30_000);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('authenticated\nAuthenticationError\n');
+    expect(await (await m.dict({ after: 1 })).get('after')).toBe(1);
+  });
 
   it('Manager.connect from an unrelated process: the right authkey works, a wrong one is refused', async () => {
     const code = `
