@@ -17,6 +17,7 @@ export type Take = TaskSpec | 'wait' | 'done';
 
 export interface Job {
   take(): Take;
+  /** The chunk's values (an array, or a typed array of numbers) when ok, else the error. */
   settle(index: number, ok: boolean, valuesOrError: unknown): void;
   /** Fails whatever is not settled (the pool was terminated or broke). */
   abort(err: Error): void;
@@ -34,7 +35,7 @@ export class SingleJob implements Job {
   }
 
   settle(_index: number, ok: boolean, v: unknown): void {
-    settleResult(this.result, ok, ok ? (v as unknown[])[0] : v);
+    settleResult(this.result, ok, ok ? (v as ArrayLike<unknown>)[0] : v);
   }
 
   abort(err: Error): void {
@@ -65,7 +66,7 @@ export class ListJob implements Job {
     if (this.result.ready()) return;
     // As Python's map: the first failed chunk fails the whole result.
     if (!ok) return settleResult(this.result, false, v);
-    const values = v as unknown[];
+    const values = v as ArrayLike<unknown>;
     const base = index * this.chunksize;
     for (let i = 0; i < values.length; i++) this.#values[base + i] = values[i];
     if (--this.#left === 0) settleResult(this.result, true, this.#values);
@@ -76,7 +77,7 @@ export class ListJob implements Job {
   }
 }
 
-type Outcome = { ok: true; values: unknown[] } | { ok: false; error: unknown };
+type Outcome = { ok: true; values: ArrayLike<unknown> } | { ok: false; error: unknown };
 
 /**
  * imap and imapUnordered: pulls inputs from the iterator only when a worker
@@ -92,7 +93,7 @@ export class StreamJob implements Job, AsyncIterableIterator<unknown> {
   #finished = new Map<number, Outcome>();   // ordered: by chunk index
   #arrivals: Outcome[] = [];                // unordered: in arrival order
   #nextIndex = 0;                           // ordered: next chunk to hand out
-  #current: unknown[] = [];                 // values of the chunk being handed out
+  #current: ArrayLike<unknown> = [];       // values of the chunk being handed out
   #pos = 0;
   #closed = false;
   #reader: (() => void) | null = null;
@@ -137,7 +138,7 @@ export class StreamJob implements Job, AsyncIterableIterator<unknown> {
   settle(index: number, ok: boolean, v: unknown): void {
     this.#inFlight--;
     if (this.#closed) return;
-    const outcome: Outcome = ok ? { ok: true, values: v as unknown[] } : { ok: false, error: v };
+    const outcome: Outcome = ok ? { ok: true, values: v as ArrayLike<unknown> } : { ok: false, error: v };
     if (this.ordered) this.#finished.set(index, outcome);
     else this.#arrivals.push(outcome);
     this.#wake();
@@ -151,8 +152,11 @@ export class StreamJob implements Job, AsyncIterableIterator<unknown> {
   async next(): Promise<IteratorResult<unknown>> {
     for (;;) {
       if (this.#pos < this.#current.length) {
-        const value = this.#current[this.#pos];
-        this.#current[this.#pos++] = undefined;
+        const current = this.#current;
+        const value = current[this.#pos];
+        // Let handed-out values go (a typed array of numbers holds nothing to free).
+        if (Array.isArray(current)) current[this.#pos] = undefined;
+        this.#pos++;
         return { value, done: false };
       }
       if (this.#closed) return { value: undefined, done: true };

@@ -11,6 +11,7 @@ import { ControlChannel } from './control.js';
 import { fdBinding } from './os/fd.js';
 import { forkExec, type Child, type ExitStatus } from './os/process.js';
 import { ListJob, SingleJob, StreamJob, type Job, type TaskSpec } from './pool-jobs.js';
+import { isPacked, packNumbers } from './pool-numbers.js';
 import { AsyncResult } from './pool-result.js';
 import { childExecArgv, currentProcess, moduleHref, remoteError, usePdeathsig, type ErrorReport } from './process.js';
 import { packHandles, unpackHandles } from './transfer.js';
@@ -345,7 +346,7 @@ export class Pool {
   }
 
   #onMessage(w: Worker, m: unknown): void {
-    const msg = m as { kind: string; id?: number; ok?: boolean; values?: unknown[]; error?: ErrorReport };
+    const msg = m as { kind: string; id?: number; ok?: boolean; values?: unknown[] | Int32Array | Float64Array; error?: ErrorReport };
     if (msg.kind === 'ready') {
       w.ready = true;
       this.#startFailures = 0;
@@ -357,7 +358,9 @@ export class Pool {
       let outcome: unknown;
       let ok = msg.ok === true;
       try {
-        outcome = !ok ? remoteError(msg.error!) : allPrimitive(msg.values!) ? msg.values : unpackHandles(msg.values, []);
+        const values = msg.values!;
+        outcome = !ok ? remoteError(msg.error!)
+          : isPacked(values) || allPrimitive(values) ? values : unpackHandles(values, []);
       } catch (err) {
         ok = false;
         outcome = err;
@@ -461,12 +464,7 @@ export class Pool {
   #send(w: Worker, job: Job, spec: TaskSpec): void {
     let frame: Buffer;
     try {
-      let items: unknown = spec.items;
-      if (!allPrimitive(spec.items)) {
-        const packed = packHandles(spec.items);
-        if (packed.fds.length > 0) throw noFds('args');
-        items = packed.value;
-      }
+      const items = this.#wireItems(spec);
       frame = ControlChannel.frame({ kind: 'task', id: this.#nextTaskId++, fn: spec.fn, items, star: spec.star });
     } catch (err) {
       // This task cannot travel; the worker stays free for the next one.
@@ -477,6 +475,17 @@ export class Pool {
     w.tasks.push({ job, spec });
     this.#updateRef(w);
     w.channel.send(frame, true).catch(() => { /* it died: the exit fails the task */ });
+  }
+
+  // A chunk of numbers travels as one typed array; other primitives as they
+  // are; anything else after the handle walk.
+  #wireItems(spec: TaskSpec): unknown {
+    const numbers = spec.star ? null : packNumbers(spec.items);
+    if (numbers !== null) return numbers;
+    if (allPrimitive(spec.items)) return spec.items;
+    const packed = packHandles(spec.items);
+    if (packed.fds.length > 0) throw noFds('args');
+    return packed.value;
   }
 
   // After close(): once nothing is left to do, let the workers go.

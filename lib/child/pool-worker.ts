@@ -7,6 +7,7 @@
 // channel (the pool closed it, or the parent died) ends the worker.
 import { ControlChannel } from '../control.js';
 import { fdBinding } from '../os/fd.js';
+import { isPacked, packNumbers } from '../pool-numbers.js';
 import { hasHandles, packHandles, unpackHandles } from '../transfer.js';
 import { codedError, report } from './report.js';
 
@@ -25,8 +26,11 @@ interface TaskMessage {
   kind: 'task';
   id: number;
   fn: string;
-  /** One input per call: its list of arguments when `star`, else the one argument. */
-  items: unknown[];
+  /**
+   * One input per call: its list of arguments when `star`, else the one
+   * argument; a chunk of numbers comes as one Int32Array or Float64Array.
+   */
+  items: unknown[] | Int32Array | Float64Array;
   star: boolean;
 }
 
@@ -61,9 +65,9 @@ async function unpack(value: unknown): Promise<unknown> {
   return unpackHandles(value, []);
 }
 
-async function runTask(mod: Record<string, unknown>, href: string, t: TaskMessage): Promise<unknown[]> {
+async function runTask(mod: Record<string, unknown>, href: string, t: TaskMessage): Promise<unknown> {
   const f = lookup(mod, href, t.fn);
-  const items = allPrimitive(t.items) ? t.items : await unpack(t.items) as unknown[];
+  const items = isPacked(t.items) || allPrimitive(t.items) ? t.items : await unpack(t.items) as unknown[];
   const values: unknown[] = new Array(items.length);
   for (let i = 0; i < items.length; i++) {
     let v = t.star ? f(...(items[i] as unknown[])) : f(items[i]);
@@ -71,6 +75,8 @@ async function runTask(mod: Record<string, unknown>, href: string, t: TaskMessag
     if (typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function') v = await v;
     values[i] = v;
   }
+  const numbers = packNumbers(values);
+  if (numbers !== null) return numbers;
   if (allPrimitive(values)) return values;
   const packed = packHandles(values);
   if (packed.fds.length > 0) {
