@@ -1,12 +1,16 @@
 // The work a Pool hands out. A job yields tasks (one call, or a chunk of
 // calls) when the scheduler asks, and takes back each task's outcome.
 // Internal to Pool.
+import type { Chunk } from './pool-numbers.js';
 import { AsyncResult, settleResult } from './pool-result.js';
 
 export interface TaskSpec {
   fn: string;
-  /** One input per call: its arguments when `star`, else the one argument. */
-  items: unknown[];
+  /**
+   * One input per call: its arguments when `star`, else the one argument
+   * (a typed array when map's inputs were all numbers).
+   */
+  items: Chunk;
   star: boolean;
   /** The job's own number for the task (its chunk index). */
   index: number;
@@ -47,19 +51,21 @@ export class SingleJob implements Job {
 export class ListJob implements Job {
   #next = 0;
   #left: number;
-  #values: unknown[];
-  constructor(readonly fn: string, readonly items: unknown[], readonly star: boolean, readonly chunksize: number,
-    readonly result: AsyncResult<unknown[]>) {
-    const chunks = Math.ceil(items.length / chunksize);
-    this.#left = chunks;
-    this.#values = new Array(items.length);
-    if (chunks === 0) settleResult(result, true, []);
+  #values: unknown[] | null = null;
+  /** The inputs, cut into chunks of `chunksize` (the last may be shorter); taken ones are let go. */
+  #chunks: (Chunk | null)[];
+  constructor(readonly fn: string, chunks: Chunk[], readonly length: number, readonly star: boolean,
+    readonly chunksize: number, readonly result: AsyncResult<unknown[]>) {
+    this.#chunks = chunks;
+    this.#left = chunks.length;
+    if (chunks.length === 0) settleResult(result, true, []);
   }
 
   take(): Take {
-    const start = this.#next * this.chunksize;
-    if (start >= this.items.length) return 'done';
-    return { fn: this.fn, items: this.items.slice(start, start + this.chunksize), star: this.star, index: this.#next++ };
+    if (this.#next >= this.#chunks.length) return 'done';
+    const items = this.#chunks[this.#next]!;
+    this.#chunks[this.#next] = null;
+    return { fn: this.fn, items, star: this.star, index: this.#next++ };
   }
 
   settle(index: number, ok: boolean, v: unknown): void {
@@ -67,9 +73,11 @@ export class ListJob implements Job {
     // As Python's map: the first failed chunk fails the whole result.
     if (!ok) return settleResult(this.result, false, v);
     const values = v as ArrayLike<unknown>;
+    // Made when the first answer is here, not before the first chunk goes out.
+    const out = this.#values ??= new Array(this.length);
     const base = index * this.chunksize;
-    for (let i = 0; i < values.length; i++) this.#values[base + i] = values[i];
-    if (--this.#left === 0) settleResult(this.result, true, this.#values);
+    for (let i = 0; i < values.length; i++) out[base + i] = values[i];
+    if (--this.#left === 0) settleResult(this.result, true, out);
   }
 
   abort(err: Error): void {

@@ -12,31 +12,32 @@
 export const MIN_PACKED = 16;
 
 /**
- * The numbers of `items` as an Int32Array or Float64Array, or null when some
- * element is not a number (or the chunk is too short to gain anything).
+ * The numbers of `items[start..end)` as an Int32Array or Float64Array, or
+ * null when some element is not a number (or the run is too short to gain
+ * anything).
  */
-export function packNumbers(items: readonly unknown[]): Int32Array | Float64Array | null {
-  const n = items.length;
+export function packNumbers(items: readonly unknown[], start = 0, end = items.length): Int32Array | Float64Array | null {
+  const n = end - start;
   if (n < MIN_PACKED) return null;
   const ints = new Int32Array(n);
   for (let i = 0; i < n; i++) {
-    const v = items[i];
+    const v = items[start + i];
     if (typeof v !== 'number') return null;
     // (v | 0) === v is false for NaN, ±Infinity, fractions and numbers past
     // int32; -0 passes it, yet an Int32Array would bring it back as +0.
-    if ((v | 0) !== v || (v === 0 && 1 / v < 0)) return packDoubles(items, ints, i);
+    if ((v | 0) !== v || (v === 0 && 1 / v < 0)) return packDoubles(items, start, ints, i);
     ints[i] = v;
   }
   return ints;
 }
 
 // The first `done` elements are int32s already copied into `ints`.
-function packDoubles(items: readonly unknown[], ints: Int32Array, done: number): Float64Array | null {
-  const n = items.length;
+function packDoubles(items: readonly unknown[], start: number, ints: Int32Array, done: number): Float64Array | null {
+  const n = ints.length;
   const doubles = new Float64Array(n);
   for (let i = 0; i < done; i++) doubles[i] = ints[i]!;
   for (let i = done; i < n; i++) {
-    const v = items[i];
+    const v = items[start + i];
     if (typeof v !== 'number') return null;
     doubles[i] = v;
   }

@@ -11,7 +11,7 @@ import { ControlChannel } from './control.js';
 import { fdBinding } from './os/fd.js';
 import { forkExec, type Child, type ExitStatus } from './os/process.js';
 import { ListJob, SingleJob, StreamJob, type Job, type TaskSpec } from './pool-jobs.js';
-import { isPacked, packNumbers } from './pool-numbers.js';
+import { isPacked, packNumbers, type Chunk } from './pool-numbers.js';
 import { AsyncResult } from './pool-result.js';
 import { childExecArgv, currentProcess, moduleHref, remoteError, usePdeathsig, type ErrorReport } from './process.js';
 import { packHandles, unpackHandles } from './transfer.js';
@@ -88,6 +88,26 @@ function toItems(iterable: unknown, star: boolean, name: string): unknown[] {
     }
     return [...(x as Iterable<unknown>)];
   });
+}
+
+/**
+ * The inputs of map cut into chunks, copied as Python's list(iterable) does.
+ * A run of numbers becomes one typed array that travels as it is. An array
+ * is cut straight into chunks: no 100k-element copy of it is made (arrays
+ * that big live in V8's large-object space, fresh pages every time).
+ */
+function splitInputs(iterable: Iterable<unknown>, star: boolean, chunksize: number | undefined,
+  processes: number): { chunks: Chunk[]; length: number; chunksize: number } {
+  const plainArray = Array.isArray(iterable) && iterable[Symbol.iterator] === Array.prototype[Symbol.iterator];
+  const items = !star && plainArray ? iterable as unknown[] : toItems(iterable, star, 'iterable');
+  // Python's default: about four chunks per worker.
+  const size = chunksize ?? Math.max(1, Math.ceil(items.length / (processes * 4)));
+  const chunks: Chunk[] = [];
+  for (let start = 0; start < items.length; start += size) {
+    const end = Math.min(start + size, items.length);
+    chunks.push((star ? null : packNumbers(items, start, end)) ?? items.slice(start, end));
+  }
+  return { chunks, length: items.length, chunksize: size };
 }
 
 /** Chunks of plain numbers and strings skip the handle walk (map's hot path). */
@@ -288,11 +308,9 @@ export class Pool {
     const chunk = checkChunksize(options);
     const cb = checkCallbacks(options);
     this.#checkRunning();
-    const items = toItems(src, star, 'iterable');
-    // Python's default: about four chunks per worker.
-    const chunksize = chunk ?? Math.max(1, Math.ceil(items.length / (this.processes * 4)));
+    const { chunks, length, chunksize } = splitInputs(src, star, chunk, this.processes);
     const result = new AsyncResult<unknown[]>(cb.callback, cb.errorCallback);
-    this.#submit(new ListJob(name, items, star, chunksize, result));
+    this.#submit(new ListJob(name, chunks, length, star, chunksize, result));
     return result;
   }
 
@@ -365,8 +383,11 @@ export class Pool {
         ok = false;
         outcome = err;
       }
-      t.job.settle(t.spec.index, ok, outcome);
       if (w.tasksDone >= this.#maxTasks) this.#retire(w);
+      // Feed the worker before handling the values (copying them out, user
+      // callbacks): it runs its next task meanwhile.
+      this.#dispatch();
+      t.job.settle(t.spec.index, ok, outcome);
       this.#dispatch();
       this.#updateRef(w);
       this.#maybeFinish();
@@ -480,6 +501,7 @@ export class Pool {
   // A chunk of numbers travels as one typed array; other primitives as they
   // are; anything else after the handle walk.
   #wireItems(spec: TaskSpec): unknown {
+    if (isPacked(spec.items)) return spec.items;
     const numbers = spec.star ? null : packNumbers(spec.items);
     if (numbers !== null) return numbers;
     if (allPrimitive(spec.items)) return spec.items;

@@ -41,6 +41,18 @@ describe('packNumbers', () => {
     expect(packNumbers(holey)).toBeNull();
   });
 
+  it('packs a range of the array (a chunk of map\'s inputs)', () => {
+    const xs = [...fill(40, (i) => i), 0.5, ...fill(40, (i) => i), 'x'];
+    const ints = packNumbers(xs, 3, 40);
+    expect(ints).toBeInstanceOf(Int32Array);
+    expect(Array.from(ints!)).toEqual(xs.slice(3, 40));
+    const doubles = packNumbers(xs, 20, 81);
+    expect(doubles).toBeInstanceOf(Float64Array);
+    expect(Array.from(doubles!)).toEqual(xs.slice(20, 81));
+    expect(packNumbers(xs, 50, 82)).toBeNull();
+    expect(packNumbers(xs, 10, 10 + MIN_PACKED - 1)).toBeNull();
+  });
+
   it('short chunks stay plain arrays', () => {
     expect(packNumbers(fill(MIN_PACKED - 1, (i) => i))).toBeNull();
     expect(packNumbers([])).toBeNull();

@@ -134,6 +134,9 @@ describe('Pool', () => {
     expect(unordered.length).toBe(switching.length);
     expect(new Set(unordered.map(describe))).toEqual(new Set(switching.map(describe)));
     expect(describe(await pool.apply('identity', [-0]))).toBe('-0');
+    // A call that answers with a promise in the middle of a chunk of numbers.
+    const xs = Array.from({ length: 200 }, (_, i) => i);
+    expect(await pool.map('sometimesAsync', xs, { chunksize: 50 })).toEqual(xs.map((x) => x * 2));
     await finish(pool);
   });
 

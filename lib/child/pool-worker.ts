@@ -65,14 +65,34 @@ async function unpack(value: unknown): Promise<unknown> {
   return unpackHandles(value, []);
 }
 
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
+}
+
+/**
+ * Calls `f` on each number, storing the results, until one is a thenable (left
+ * in `values` for the caller to await). Returns the index it stopped at.
+ */
+function callOnNumbers(f: Fn, items: Int32Array | Float64Array, values: unknown[]): number {
+  for (let i = 0; i < items.length; i++) {
+    const v = f(items[i]);
+    values[i] = v;
+    if (isThenable(v)) return i;
+  }
+  return items.length;
+}
+
 async function runTask(mod: Record<string, unknown>, href: string, t: TaskMessage): Promise<unknown> {
   const f = lookup(mod, href, t.fn);
   const items = isPacked(t.items) || allPrimitive(t.items) ? t.items : await unpack(t.items) as unknown[];
   const values: unknown[] = new Array(items.length);
-  for (let i = 0; i < items.length; i++) {
-    let v = t.star ? f(...(items[i] as unknown[])) : f(items[i]);
+  // A chunk of numbers runs in its own loop (one kind of input, fast loads)
+  // until a call returns a thenable; the general loop below does the rest.
+  let i = isPacked(items) ? callOnNumbers(f, items, values) : 0;
+  for (; i < items.length; i++) {
+    let v = values[i] !== undefined ? values[i] : t.star ? f(...(items[i] as unknown[])) : f(items[i]);
     // Only a thenable is awaited: a sync function's chunk runs without microtask hops.
-    if (typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function') v = await v;
+    if (isThenable(v)) v = await v;
     values[i] = v;
   }
   const numbers = packNumbers(values);
