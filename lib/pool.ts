@@ -450,16 +450,27 @@ export class Pool {
 
   #dispatch(): void {
     if (this.#state === 'terminate') return;
+    const outbox = new Map<Worker, Buffer[]>();
     // First one task for every free worker, then one more each to run next.
-    for (let depth = 1; depth <= PREFETCH; depth++) {
+    fill: for (let depth = 1; depth <= PREFETCH; depth++) {
       for (const w of this.#workers) {
         if (!w.ready || w.retiring || w.channel.closed || w.tasks.length >= depth) continue;
         // A worker due for recycling gets no more than its share.
         if (w.tasksDone + w.tasks.length >= this.#maxTasks) continue;
         const next = this.#nextTask();
-        if (next === null) return;
-        this.#send(w, next.job, next.spec);
+        if (next === null) break fill;
+        const frame = this.#frame(w, next.job, next.spec);
+        if (frame === null) continue;
+        const frames = outbox.get(w);
+        if (frames) frames.push(frame);
+        else outbox.set(w, [frame]);
       }
+    }
+    // One write per worker: each wake-up of a worker can take this process's
+    // CPU away (2 CPUs, 3 busy processes), so wake each one once.
+    for (const [w, frames] of outbox) {
+      const data = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+      w.channel.send(data, true).catch(() => { /* it died: the exit fails the task */ });
     }
   }
 
@@ -482,7 +493,8 @@ export class Pool {
     return null;
   }
 
-  #send(w: Worker, job: Job, spec: TaskSpec): void {
+  /** The task's frame, now counted as the worker's; null when it cannot travel (the task failed). */
+  #frame(w: Worker, job: Job, spec: TaskSpec): Buffer | null {
     let frame: Buffer;
     try {
       const items = this.#wireItems(spec);
@@ -491,11 +503,11 @@ export class Pool {
       // This task cannot travel; the worker stays free for the next one.
       job.settle(spec.index, false, err);
       queueMicrotask(() => this.#dispatch());
-      return;
+      return null;
     }
     w.tasks.push({ job, spec });
     this.#updateRef(w);
-    w.channel.send(frame, true).catch(() => { /* it died: the exit fails the task */ });
+    return frame;
   }
 
   // A chunk of numbers travels as one typed array; other primitives as they
