@@ -7,8 +7,12 @@ import { OsipcError } from './errors.js';
 import { EAGAIN, fdBinding } from './os/fd.js';
 import { FdPoller, READABLE, WRITABLE } from './os/poller.js';
 
-/** Where drain() reads; what it keeps is copied out, so one buffer serves every channel. */
-const readBuffer = Buffer.allocUnsafe(65536);
+/**
+ * Where drain() reads; what it keeps is copied out, so one buffer serves every
+ * channel. Big enough that a pool's chunk of results (100 KiB and more) comes
+ * in one read: one copy, not pieces to join.
+ */
+const readBuffer = Buffer.allocUnsafe(256 * 1024);
 
 /** No honest frame is this big; a larger length means a broken peer. */
 const MAX_FRAME = 1024 * 1024 * 1024;
