@@ -1,7 +1,7 @@
 // The work a Pool hands out. A job yields tasks (one call, or a chunk of
 // calls) when the scheduler asks, and takes back each task's outcome.
 // Internal to Pool.
-import type { Chunk } from './pool-numbers.js';
+import { packNumbers, type Chunk } from './pool-numbers.js';
 import { AsyncResult, settleResult } from './pool-result.js';
 
 export interface TaskSpec {
@@ -52,17 +52,47 @@ export class ListJob implements Job {
   #next = 0;
   #left: number;
   #values: unknown[] | null = null;
-  /** The inputs, cut into chunks of `chunksize` (the last may be shorter); taken ones are let go. */
-  #chunks: (Chunk | null)[];
-  constructor(readonly fn: string, chunks: Chunk[], readonly length: number, readonly star: boolean,
+  /** The inputs, until every chunk is cut from them. */
+  #source: readonly unknown[] | null;
+  /** Chunks of `chunksize` inputs (the last may be shorter), cut in order; taken ones are let go. */
+  #chunks: (Chunk | null)[] = [];
+  readonly length: number;
+  readonly #count: number;
+
+  /**
+   * `source` is the caller's array (or a copy of the iterable): it must not
+   * be kept past the call that made the job, see cutAll().
+   */
+  constructor(readonly fn: string, source: readonly unknown[], readonly star: boolean,
     readonly chunksize: number, readonly result: AsyncResult<unknown[]>) {
-    this.#chunks = chunks;
-    this.#left = chunks.length;
-    if (chunks.length === 0) settleResult(result, true, []);
+    this.#source = source;
+    this.length = source.length;
+    this.#count = Math.ceil(source.length / chunksize);
+    this.#left = this.#count;
+    if (this.#count === 0) settleResult(result, true, []);
+  }
+
+  /**
+   * Copies the inputs not cut yet, so the caller's array is free to change
+   * (the pool calls it right after the first chunks went out: the workers
+   * start on them meanwhile).
+   */
+  cutAll(): void {
+    while (this.#chunks.length < this.#count) this.#cut();
+    this.#source = null;
+  }
+
+  // A run of numbers becomes one typed array that travels as it is; anything else a slice.
+  #cut(): void {
+    const src = this.#source!;
+    const start = this.#chunks.length * this.chunksize;
+    const end = Math.min(start + this.chunksize, src.length);
+    this.#chunks.push((this.star ? null : packNumbers(src, start, end)) ?? src.slice(start, end));
   }
 
   take(): Take {
-    if (this.#next >= this.#chunks.length) return 'done';
+    if (this.#next >= this.#count) return 'done';
+    while (this.#chunks.length <= this.#next) this.#cut();
     const items = this.#chunks[this.#next]!;
     this.#chunks[this.#next] = null;
     return { fn: this.fn, items, star: this.star, index: this.#next++ };

@@ -11,7 +11,7 @@ import { ControlChannel } from './control.js';
 import { fdBinding } from './os/fd.js';
 import { forkExec, type Child, type ExitStatus } from './os/process.js';
 import { ListJob, SingleJob, StreamJob, type Job, type TaskSpec } from './pool-jobs.js';
-import { isPacked, packNumbers, type Chunk } from './pool-numbers.js';
+import { isPacked, packNumbers } from './pool-numbers.js';
 import { AsyncResult } from './pool-result.js';
 import { childExecArgv, currentProcess, moduleHref, remoteError, usePdeathsig, type ErrorReport } from './process.js';
 import { packHandles, unpackHandles } from './transfer.js';
@@ -91,23 +91,14 @@ function toItems(iterable: unknown, star: boolean, name: string): unknown[] {
 }
 
 /**
- * The inputs of map cut into chunks, copied as Python's list(iterable) does.
- * A run of numbers becomes one typed array that travels as it is. An array
- * is cut straight into chunks: no 100k-element copy of it is made (arrays
- * that big live in V8's large-object space, fresh pages every time).
+ * The inputs of map, read at once as Python's list(iterable) does. An array is
+ * not copied here: the job cuts it into chunks (copies) before map returns,
+ * and no 100k-element copy of it is made (arrays that big live in V8's
+ * large-object space, fresh pages every time).
  */
-function splitInputs(iterable: Iterable<unknown>, star: boolean, chunksize: number | undefined,
-  processes: number): { chunks: Chunk[]; length: number; chunksize: number } {
+function readInputs(iterable: Iterable<unknown>, star: boolean): readonly unknown[] {
   const plainArray = Array.isArray(iterable) && iterable[Symbol.iterator] === Array.prototype[Symbol.iterator];
-  const items = !star && plainArray ? iterable as unknown[] : toItems(iterable, star, 'iterable');
-  // Python's default: about four chunks per worker.
-  const size = chunksize ?? Math.max(1, Math.ceil(items.length / (processes * 4)));
-  const chunks: Chunk[] = [];
-  for (let start = 0; start < items.length; start += size) {
-    const end = Math.min(start + size, items.length);
-    chunks.push((star ? null : packNumbers(items, start, end)) ?? items.slice(start, end));
-  }
-  return { chunks, length: items.length, chunksize: size };
+  return !star && plainArray ? iterable as unknown[] : toItems(iterable, star, 'iterable');
 }
 
 /** Chunks of plain numbers and strings skip the handle walk (map's hot path). */
@@ -308,9 +299,14 @@ export class Pool {
     const chunk = checkChunksize(options);
     const cb = checkCallbacks(options);
     this.#checkRunning();
-    const { chunks, length, chunksize } = splitInputs(src, star, chunk, this.processes);
+    const items = readInputs(src, star);
+    // Python's default: about four chunks per worker.
+    const chunksize = chunk ?? Math.max(1, Math.ceil(items.length / (this.processes * 4)));
     const result = new AsyncResult<unknown[]>(cb.callback, cb.errorCallback);
-    this.#submit(new ListJob(name, chunks, length, star, chunksize, result));
+    const job = new ListJob(name, items, star, chunksize, result);
+    // The first chunks go out first; the rest are copied before map returns.
+    this.#submit(job);
+    job.cutAll();
     return result;
   }
 

@@ -134,6 +134,13 @@ describe('Pool', () => {
     expect(unordered.length).toBe(switching.length);
     expect(new Set(unordered.map(describe))).toEqual(new Set(switching.map(describe)));
     expect(describe(await pool.apply('identity', [-0]))).toBe('-0');
+    // The inputs are read when map is called: changing the array afterwards changes nothing.
+    for (const make of [(i: number) => i, (i: number) => `s${i}`]) {
+      const input: unknown[] = Array.from({ length: 100 }, (_, i) => make(i));
+      const pending = pool.map('identity', input, { chunksize: 10 });
+      input.fill(-1);
+      expect(await pending).toEqual(Array.from({ length: 100 }, (_, i) => make(i)));
+    }
     // A call that answers with a promise in the middle of a chunk of numbers.
     const xs = Array.from({ length: 200 }, (_, i) => i);
     expect(await pool.map('sometimesAsync', xs, { chunksize: 50 })).toEqual(xs.map((x) => x * 2));
