@@ -105,14 +105,29 @@ export class ListJob implements Job {
     const values = v as ArrayLike<unknown>;
     // Made when the first answer is here, not before the first chunk goes out.
     const out = this.#values ??= new Array(this.length);
-    const base = index * this.chunksize;
-    for (let i = 0; i < values.length; i++) out[base + i] = values[i];
+    copyInto(out, index * this.chunksize, values);
     if (--this.#left === 0) settleResult(this.result, true, out);
   }
 
   abort(err: Error): void {
     settleResult(this.result, false, err);
   }
+}
+
+// One loop per kind of chunk: a loop that sees Int32Arrays, Float64Arrays and
+// arrays alike reads each element through a slow generic path.
+function copyInto(out: unknown[], base: number, values: ArrayLike<unknown>): void {
+  if (values instanceof Int32Array) copyInts(out, base, values);
+  else if (values instanceof Float64Array) copyDoubles(out, base, values);
+  else for (let i = 0; i < values.length; i++) out[base + i] = values[i];
+}
+
+function copyInts(out: unknown[], base: number, values: Int32Array): void {
+  for (let i = 0; i < values.length; i++) out[base + i] = values[i];
+}
+
+function copyDoubles(out: unknown[], base: number, values: Float64Array): void {
+  for (let i = 0; i < values.length; i++) out[base + i] = values[i];
 }
 
 type Outcome = { ok: true; values: ArrayLike<unknown> } | { ok: false; error: unknown };
