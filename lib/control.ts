@@ -7,8 +7,12 @@ import { OsipcError } from './errors.js';
 import { EAGAIN, fdBinding } from './os/fd.js';
 import { FdPoller, READABLE, WRITABLE } from './os/poller.js';
 
-/** Where drain() reads; what it keeps is copied out, so one buffer serves every channel. */
-const readBuffer = Buffer.allocUnsafe(65536);
+/**
+ * Where drain() reads; what it keeps is copied out, so one buffer serves every
+ * channel. Big enough that a pool's chunk of results (100 KiB and more) comes
+ * in one read: one copy, not pieces to join.
+ */
+const readBuffer = Buffer.allocUnsafe(256 * 1024);
 
 /** No honest frame is this big; a larger length means a broken peer. */
 const MAX_FRAME = 1024 * 1024 * 1024;
@@ -19,6 +23,8 @@ export class ControlChannel {
   #pending: Buffer[] = [];
   #pendingBytes = 0;
   #writing: Promise<void> = Promise.resolve();
+  /** Writes waiting their turn (a later send must queue behind them). */
+  #queued = 0;
   #eof = false;
   #reading = false;
 
@@ -46,10 +52,28 @@ export class ControlChannel {
     return Buffer.concat([head, body]);
   }
 
-  /** Sends one message (or a frame made by frame()); writes stay in order. */
+  /**
+   * Sends one message (or a frame made by frame()); writes stay in order.
+   * When no earlier write is waiting, the frame is written at once, in this
+   * turn of the event loop (a worker waiting for it starts now, not after
+   * whatever else this turn does); only what the socket cannot take yet waits.
+   */
   send(message: unknown, preframed = false): Promise<void> {
-    const frame = preframed ? (message as Buffer) : ControlChannel.frame(message);
-    const next = this.#writing.then(() => this.#writeAll(frame));
+    let frame: Buffer;
+    let off = 0;
+    try {
+      frame = preframed ? (message as Buffer) : ControlChannel.frame(message);
+      if (this.#queued === 0) {
+        if (this.#poller === null) throw closedError();
+        const n = fdBinding.write(this.fd, frame, 0, frame.length);
+        if (n === frame.length) return Promise.resolve();
+        if (n > 0) off = n;
+      }
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    this.#queued++;
+    const next = this.#writing.then(() => this.#writeAll(frame, off)).finally(() => { this.#queued--; });
     this.#writing = next.catch(() => {});
     return next;
   }
@@ -150,10 +174,10 @@ export class ControlChannel {
     }
   }
 
-  async #writeAll(frame: Buffer): Promise<void> {
-    let off = 0;
+  async #writeAll(frame: Buffer, from: number): Promise<void> {
+    let off = from;
     while (off < frame.length) {
-      if (this.#poller === null) throw new OsipcError('control channel is closed', 'ERR_OSIPC_CLOSED');
+      if (this.#poller === null) throw closedError();
       const n = fdBinding.write(this.fd, frame, off, frame.length - off);
       if (n === -EAGAIN) await this.#poller.wait(WRITABLE);
       else off += n;
@@ -169,6 +193,10 @@ export class ControlChannel {
     }
     return buf;
   }
+}
+
+function closedError(): OsipcError {
+  return new OsipcError('control channel is closed', 'ERR_OSIPC_CLOSED');
 }
 
 function protocolError(what: string): OsipcError {

@@ -1,12 +1,16 @@
 // The work a Pool hands out. A job yields tasks (one call, or a chunk of
 // calls) when the scheduler asks, and takes back each task's outcome.
 // Internal to Pool.
+import { packNumbers, type Chunk } from './pool-numbers.js';
 import { AsyncResult, settleResult } from './pool-result.js';
 
 export interface TaskSpec {
   fn: string;
-  /** One input per call: its arguments when `star`, else the one argument. */
-  items: unknown[];
+  /**
+   * One input per call: its arguments when `star`, else the one argument
+   * (a typed array when map's inputs were all numbers).
+   */
+  items: Chunk;
   star: boolean;
   /** The job's own number for the task (its chunk index). */
   index: number;
@@ -17,6 +21,7 @@ export type Take = TaskSpec | 'wait' | 'done';
 
 export interface Job {
   take(): Take;
+  /** The chunk's values (an array, or a typed array of numbers) when ok, else the error. */
   settle(index: number, ok: boolean, valuesOrError: unknown): void;
   /** Fails whatever is not settled (the pool was terminated or broke). */
   abort(err: Error): void;
@@ -34,7 +39,7 @@ export class SingleJob implements Job {
   }
 
   settle(_index: number, ok: boolean, v: unknown): void {
-    settleResult(this.result, ok, ok ? (v as unknown[])[0] : v);
+    settleResult(this.result, ok, ok ? (v as ArrayLike<unknown>)[0] : v);
   }
 
   abort(err: Error): void {
@@ -46,29 +51,62 @@ export class SingleJob implements Job {
 export class ListJob implements Job {
   #next = 0;
   #left: number;
-  #values: unknown[];
-  constructor(readonly fn: string, readonly items: unknown[], readonly star: boolean, readonly chunksize: number,
-    readonly result: AsyncResult<unknown[]>) {
-    const chunks = Math.ceil(items.length / chunksize);
-    this.#left = chunks;
-    this.#values = new Array(items.length);
-    if (chunks === 0) settleResult(result, true, []);
+  #values: unknown[] | null = null;
+  /** The inputs, until every chunk is cut from them. */
+  #source: readonly unknown[] | null;
+  /** Chunks of `chunksize` inputs (the last may be shorter), cut in order; taken ones are let go. */
+  #chunks: (Chunk | null)[] = [];
+  readonly length: number;
+  readonly #count: number;
+
+  /**
+   * `source` is the caller's array (or a copy of the iterable): it must not
+   * be kept past the call that made the job, see cutAll().
+   */
+  constructor(readonly fn: string, source: readonly unknown[], readonly star: boolean,
+    readonly chunksize: number, readonly result: AsyncResult<unknown[]>) {
+    this.#source = source;
+    this.length = source.length;
+    this.#count = Math.ceil(source.length / chunksize);
+    this.#left = this.#count;
+    if (this.#count === 0) settleResult(result, true, []);
+  }
+
+  /**
+   * Copies the inputs not cut yet, so the caller's array is free to change
+   * (the pool calls it right after the first chunks went out: the workers
+   * start on them meanwhile).
+   */
+  cutAll(): void {
+    while (this.#chunks.length < this.#count) this.#cut();
+    this.#source = null;
+  }
+
+  // A run of numbers becomes one typed array that travels as it is; anything else a slice.
+  #cut(): void {
+    const src = this.#source!;
+    const start = this.#chunks.length * this.chunksize;
+    const end = Math.min(start + this.chunksize, src.length);
+    this.#chunks.push((this.star ? null : packNumbers(src, start, end)) ?? src.slice(start, end));
   }
 
   take(): Take {
-    const start = this.#next * this.chunksize;
-    if (start >= this.items.length) return 'done';
-    return { fn: this.fn, items: this.items.slice(start, start + this.chunksize), star: this.star, index: this.#next++ };
+    if (this.#next >= this.#count) return 'done';
+    while (this.#chunks.length <= this.#next) this.#cut();
+    const items = this.#chunks[this.#next]!;
+    this.#chunks[this.#next] = null;
+    return { fn: this.fn, items, star: this.star, index: this.#next++ };
   }
 
   settle(index: number, ok: boolean, v: unknown): void {
     if (this.result.ready()) return;
     // As Python's map: the first failed chunk fails the whole result.
     if (!ok) return settleResult(this.result, false, v);
-    const values = v as unknown[];
-    const base = index * this.chunksize;
-    for (let i = 0; i < values.length; i++) this.#values[base + i] = values[i];
-    if (--this.#left === 0) settleResult(this.result, true, this.#values);
+    const values = v as ArrayLike<unknown>;
+    // Made when the first answer is here, not before the first chunk goes out.
+    const out = this.#values ??= new Array(this.length);
+    copyInto(out, index * this.chunksize, values);
+    if (--this.#left === 0) settleResult(this.result, true, out);
   }
 
   abort(err: Error): void {
@@ -76,7 +114,23 @@ export class ListJob implements Job {
   }
 }
 
-type Outcome = { ok: true; values: unknown[] } | { ok: false; error: unknown };
+// One loop per kind of chunk: a loop that sees Int32Arrays, Float64Arrays and
+// arrays alike reads each element through a slow generic path.
+function copyInto(out: unknown[], base: number, values: ArrayLike<unknown>): void {
+  if (values instanceof Int32Array) copyInts(out, base, values);
+  else if (values instanceof Float64Array) copyDoubles(out, base, values);
+  else for (let i = 0; i < values.length; i++) out[base + i] = values[i];
+}
+
+function copyInts(out: unknown[], base: number, values: Int32Array): void {
+  for (let i = 0; i < values.length; i++) out[base + i] = values[i];
+}
+
+function copyDoubles(out: unknown[], base: number, values: Float64Array): void {
+  for (let i = 0; i < values.length; i++) out[base + i] = values[i];
+}
+
+type Outcome = { ok: true; values: ArrayLike<unknown> } | { ok: false; error: unknown };
 
 /**
  * imap and imapUnordered: pulls inputs from the iterator only when a worker
@@ -92,7 +146,7 @@ export class StreamJob implements Job, AsyncIterableIterator<unknown> {
   #finished = new Map<number, Outcome>();   // ordered: by chunk index
   #arrivals: Outcome[] = [];                // unordered: in arrival order
   #nextIndex = 0;                           // ordered: next chunk to hand out
-  #current: unknown[] = [];                 // values of the chunk being handed out
+  #current: ArrayLike<unknown> = [];       // values of the chunk being handed out
   #pos = 0;
   #closed = false;
   #reader: (() => void) | null = null;
@@ -137,7 +191,7 @@ export class StreamJob implements Job, AsyncIterableIterator<unknown> {
   settle(index: number, ok: boolean, v: unknown): void {
     this.#inFlight--;
     if (this.#closed) return;
-    const outcome: Outcome = ok ? { ok: true, values: v as unknown[] } : { ok: false, error: v };
+    const outcome: Outcome = ok ? { ok: true, values: v as ArrayLike<unknown> } : { ok: false, error: v };
     if (this.ordered) this.#finished.set(index, outcome);
     else this.#arrivals.push(outcome);
     this.#wake();
@@ -151,8 +205,11 @@ export class StreamJob implements Job, AsyncIterableIterator<unknown> {
   async next(): Promise<IteratorResult<unknown>> {
     for (;;) {
       if (this.#pos < this.#current.length) {
-        const value = this.#current[this.#pos];
-        this.#current[this.#pos++] = undefined;
+        const current = this.#current;
+        const value = current[this.#pos];
+        // Let handed-out values go (a typed array of numbers holds nothing to free).
+        if (Array.isArray(current)) current[this.#pos] = undefined;
+        this.#pos++;
         return { value, done: false };
       }
       if (this.#closed) return { value: undefined, done: true };

@@ -11,6 +11,7 @@ import { ControlChannel } from './control.js';
 import { fdBinding } from './os/fd.js';
 import { forkExec, type Child, type ExitStatus } from './os/process.js';
 import { ListJob, SingleJob, StreamJob, type Job, type TaskSpec } from './pool-jobs.js';
+import { isPacked, packNumbers } from './pool-numbers.js';
 import { AsyncResult } from './pool-result.js';
 import { childExecArgv, currentProcess, moduleHref, remoteError, usePdeathsig, type ErrorReport } from './process.js';
 import { packHandles, unpackHandles } from './transfer.js';
@@ -87,6 +88,17 @@ function toItems(iterable: unknown, star: boolean, name: string): unknown[] {
     }
     return [...(x as Iterable<unknown>)];
   });
+}
+
+/**
+ * The inputs of map, read at once as Python's list(iterable) does. An array is
+ * not copied here: the job cuts it into chunks (copies) before map returns,
+ * and no 100k-element copy of it is made (arrays that big live in V8's
+ * large-object space, fresh pages every time).
+ */
+function readInputs(iterable: Iterable<unknown>, star: boolean): readonly unknown[] {
+  const plainArray = Array.isArray(iterable) && iterable[Symbol.iterator] === Array.prototype[Symbol.iterator];
+  return !star && plainArray ? iterable as unknown[] : toItems(iterable, star, 'iterable');
 }
 
 /** Chunks of plain numbers and strings skip the handle walk (map's hot path). */
@@ -287,11 +299,14 @@ export class Pool {
     const chunk = checkChunksize(options);
     const cb = checkCallbacks(options);
     this.#checkRunning();
-    const items = toItems(src, star, 'iterable');
+    const items = readInputs(src, star);
     // Python's default: about four chunks per worker.
     const chunksize = chunk ?? Math.max(1, Math.ceil(items.length / (this.processes * 4)));
     const result = new AsyncResult<unknown[]>(cb.callback, cb.errorCallback);
-    this.#submit(new ListJob(name, items, star, chunksize, result));
+    const job = new ListJob(name, items, star, chunksize, result);
+    // The first chunks go out first; the rest are copied before map returns.
+    this.#submit(job);
+    job.cutAll();
     return result;
   }
 
@@ -345,7 +360,7 @@ export class Pool {
   }
 
   #onMessage(w: Worker, m: unknown): void {
-    const msg = m as { kind: string; id?: number; ok?: boolean; values?: unknown[]; error?: ErrorReport };
+    const msg = m as { kind: string; id?: number; ok?: boolean; values?: unknown[] | Int32Array | Float64Array; error?: ErrorReport };
     if (msg.kind === 'ready') {
       w.ready = true;
       this.#startFailures = 0;
@@ -357,13 +372,18 @@ export class Pool {
       let outcome: unknown;
       let ok = msg.ok === true;
       try {
-        outcome = !ok ? remoteError(msg.error!) : allPrimitive(msg.values!) ? msg.values : unpackHandles(msg.values, []);
+        const values = msg.values!;
+        outcome = !ok ? remoteError(msg.error!)
+          : isPacked(values) || allPrimitive(values) ? values : unpackHandles(values, []);
       } catch (err) {
         ok = false;
         outcome = err;
       }
-      t.job.settle(t.spec.index, ok, outcome);
       if (w.tasksDone >= this.#maxTasks) this.#retire(w);
+      // Feed the worker before handling the values (copying them out, user
+      // callbacks): it runs its next task meanwhile.
+      this.#dispatch();
+      t.job.settle(t.spec.index, ok, outcome);
       this.#dispatch();
       this.#updateRef(w);
       this.#maybeFinish();
@@ -426,16 +446,27 @@ export class Pool {
 
   #dispatch(): void {
     if (this.#state === 'terminate') return;
+    const outbox = new Map<Worker, Buffer[]>();
     // First one task for every free worker, then one more each to run next.
-    for (let depth = 1; depth <= PREFETCH; depth++) {
+    fill: for (let depth = 1; depth <= PREFETCH; depth++) {
       for (const w of this.#workers) {
         if (!w.ready || w.retiring || w.channel.closed || w.tasks.length >= depth) continue;
         // A worker due for recycling gets no more than its share.
         if (w.tasksDone + w.tasks.length >= this.#maxTasks) continue;
         const next = this.#nextTask();
-        if (next === null) return;
-        this.#send(w, next.job, next.spec);
+        if (next === null) break fill;
+        const frame = this.#frame(w, next.job, next.spec);
+        if (frame === null) continue;
+        const frames = outbox.get(w);
+        if (frames) frames.push(frame);
+        else outbox.set(w, [frame]);
       }
+    }
+    // One write per worker: each wake-up of a worker can take this process's
+    // CPU away (2 CPUs, 3 busy processes), so wake each one once.
+    for (const [w, frames] of outbox) {
+      const data = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
+      w.channel.send(data, true).catch(() => { /* it died: the exit fails the task */ });
     }
   }
 
@@ -458,25 +489,33 @@ export class Pool {
     return null;
   }
 
-  #send(w: Worker, job: Job, spec: TaskSpec): void {
+  /** The task's frame, now counted as the worker's; null when it cannot travel (the task failed). */
+  #frame(w: Worker, job: Job, spec: TaskSpec): Buffer | null {
     let frame: Buffer;
     try {
-      let items: unknown = spec.items;
-      if (!allPrimitive(spec.items)) {
-        const packed = packHandles(spec.items);
-        if (packed.fds.length > 0) throw noFds('args');
-        items = packed.value;
-      }
+      const items = this.#wireItems(spec);
       frame = ControlChannel.frame({ kind: 'task', id: this.#nextTaskId++, fn: spec.fn, items, star: spec.star });
     } catch (err) {
       // This task cannot travel; the worker stays free for the next one.
       job.settle(spec.index, false, err);
       queueMicrotask(() => this.#dispatch());
-      return;
+      return null;
     }
     w.tasks.push({ job, spec });
     this.#updateRef(w);
-    w.channel.send(frame, true).catch(() => { /* it died: the exit fails the task */ });
+    return frame;
+  }
+
+  // A chunk of numbers travels as one typed array; other primitives as they
+  // are; anything else after the handle walk.
+  #wireItems(spec: TaskSpec): unknown {
+    if (isPacked(spec.items)) return spec.items;
+    const numbers = spec.star ? null : packNumbers(spec.items);
+    if (numbers !== null) return numbers;
+    if (allPrimitive(spec.items)) return spec.items;
+    const packed = packHandles(spec.items);
+    if (packed.fds.length > 0) throw noFds('args');
+    return packed.value;
   }
 
   // After close(): once nothing is left to do, let the workers go.

@@ -1,4 +1,4 @@
-// Every ```js snippet in docs/api.md is a program that runs: each is written to a
+// Every ```js snippet in docs/api.md and README.md is a program that runs: each is written to a
 // scratch directory inside the package (so `import ... from 'osipc'` resolves to
 // this build, as it does for a user) and run with node; it must exit 0.
 // A snippet whose first line is `// file: NAME` is a support file another snippet
@@ -10,33 +10,32 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { collect, packageRoot } from './helpers/child.js';
 
-const doc = readFileSync(join(packageRoot, 'docs/api.md'), 'utf8');
+interface Snippet { page: string; line: number; code: string; file: string | null }
 
-interface Snippet { line: number; code: string; file: string | null }
-
-function snippets(): Snippet[] {
+function snippets(page: string): Snippet[] {
+  const doc = readFileSync(join(packageRoot, page), 'utf8');
   const found: Snippet[] = [];
   const re = /```js\n([\s\S]*?)```/g;
   for (let m = re.exec(doc); m; m = re.exec(doc)) {
     const code = m[1];
     const file = /^\/\/ file: (\S+)/.exec(code)?.[1] ?? null;
-    found.push({ line: doc.slice(0, m.index).split('\n').length, code, file });
+    found.push({ page, line: doc.slice(0, m.index).split('\n').length, code, file });
   }
   return found;
 }
 
-const all = snippets();
+const all = [...snippets('docs/api.md'), ...snippets('README.md')];
 const dir = mkdtempSync(join(packageRoot, '.snippets-'));
 for (const s of all) if (s.file) writeFileSync(join(dir, s.file), s.code);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-describe('docs/api.md snippets run', () => {
-  it.each(all.filter((s) => !s.file).map((s) => [s.line, s] as const))('snippet at line %i', async (line, s) => {
-    const path = join(dir, `snippet-${line}.mjs`);
+describe('the snippets of docs/api.md and README.md run', () => {
+  it.each(all.filter((s) => !s.file).map((s) => [s.page, s.line, s] as const))('%s line %i', async (page, line, s) => {
+    const path = join(dir, `snippet-${page.replace(/\W/g, '-')}-${line}.mjs`);
     writeFileSync(path, s.code);
     const child = spawn(process.execPath, [path], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
     const r = await collect(child, 30_000);
-    expect({ line, code: r.code, signal: r.signal, stderr: r.stderr }).toEqual(
-      { line, code: 0, signal: null, stderr: expect.any(String) });
+    expect({ page, line, code: r.code, signal: r.signal, stderr: r.stderr }).toEqual(
+      { page, line, code: 0, signal: null, stderr: expect.any(String) });
   });
 });

@@ -102,6 +102,51 @@ describe('Pool', () => {
     await finish(pool);
   });
 
+  it('chunks of numbers round-trip exactly (-0, NaN, infinities, non-int32, mixed types)', async () => {
+    const pool = new Pool({ processes: 2, module: tasks });
+    const awkward = [-0, NaN, Infinity, -Infinity, 2 ** 31, -(2 ** 31) - 1, 0.5, 2 ** 53 + 2, -1e-300, 5e-324];
+    const describe = (x: unknown): string => (Object.is(x, -0) ? '-0' : `${typeof x}:${String(x)}`);
+    // Int32 chunks, int32 then doubles (the switch mid-chunk), doubles from the first element.
+    const ints = Array.from({ length: 100 }, (_, i) => i * 7919 - 300_000);
+    const switching = [...ints.slice(0, 40), ...awkward, ...ints.slice(40)];
+    const doubles = Array.from({ length: 64 }, (_, i) => awkward[i % awkward.length]!);
+    for (const xs of [ints, switching, doubles]) {
+      for (const chunksize of [16, 17, 1000]) {
+        expect(await pool.map('describeValue', xs, { chunksize })).toEqual(xs.map(describe));
+        const back = await pool.map<number>('identity', xs, { chunksize });
+        expect(back.map(describe)).toEqual(xs.map(describe));
+        expect(Array.isArray(back)).toBe(true);
+      }
+    }
+    // Results that are numbers come back packed too: awkward values produced in the worker.
+    const made = await pool.map<number>('toAwkward', Array.from({ length: 50 }, (_, i) => i), { chunksize: 25 });
+    expect(made.map(describe)).toEqual(Array.from({ length: 50 }, (_, i) => describe(awkward[i % 10])));
+    // One element that is not a number keeps the chunk a plain array, exactly.
+    const mixed: unknown[] = [...ints.slice(0, 30), 12n, 'x', null, undefined, true, { a: 1 }, [2], ...ints.slice(30, 60)];
+    expect(await pool.map('identity', mixed, { chunksize: 100 })).toEqual(mixed);
+    expect(await pool.map('describeValue', mixed, { chunksize: 100 })).toEqual(mixed.map(describe));
+    // Numbers from imap and imapUnordered, and from apply.
+    const streamed: number[] = [];
+    for await (const v of pool.imap<number>('identity', switching, { chunksize: 20 })) streamed.push(v);
+    expect(streamed.map(describe)).toEqual(switching.map(describe));
+    const unordered: number[] = [];
+    for await (const v of pool.imapUnordered<number>('identity', switching, { chunksize: 20 })) unordered.push(v);
+    expect(unordered.length).toBe(switching.length);
+    expect(new Set(unordered.map(describe))).toEqual(new Set(switching.map(describe)));
+    expect(describe(await pool.apply('identity', [-0]))).toBe('-0');
+    // The inputs are read when map is called: changing the array afterwards changes nothing.
+    for (const make of [(i: number) => i, (i: number) => `s${i}`]) {
+      const input: unknown[] = Array.from({ length: 100 }, (_, i) => make(i));
+      const pending = pool.map('identity', input, { chunksize: 10 });
+      input.fill(-1);
+      expect(await pending).toEqual(Array.from({ length: 100 }, (_, i) => make(i)));
+    }
+    // A call that answers with a promise in the middle of a chunk of numbers.
+    const xs = Array.from({ length: 200 }, (_, i) => i);
+    expect(await pool.map('sometimesAsync', xs, { chunksize: 50 })).toEqual(xs.map((x) => x * 2));
+    await finish(pool);
+  });
+
   it('map fails with the first failing chunk and the pool goes on', async () => {
     const pool = new Pool({ processes: 2, module: tasks });
     const err = await pool.starmap('failOn', [[1, 5], [5, 5], [3, 5]], { chunksize: 1 }).catch((e) => e);

@@ -2,3 +2,8 @@
 export function inc(x) {
   return x + 1;
 }
+
+// Which worker ran the task: the benchmarks wait until every worker has answered.
+export function pid() {
+  return process.pid;
+}

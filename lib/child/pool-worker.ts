@@ -7,6 +7,7 @@
 // channel (the pool closed it, or the parent died) ends the worker.
 import { ControlChannel } from '../control.js';
 import { fdBinding } from '../os/fd.js';
+import { isPacked, packNumbers } from '../pool-numbers.js';
 import { hasHandles, packHandles, unpackHandles } from '../transfer.js';
 import { codedError, report } from './report.js';
 
@@ -25,8 +26,11 @@ interface TaskMessage {
   kind: 'task';
   id: number;
   fn: string;
-  /** One input per call: its list of arguments when `star`, else the one argument. */
-  items: unknown[];
+  /**
+   * One input per call: its list of arguments when `star`, else the one
+   * argument; a chunk of numbers comes as one Int32Array or Float64Array.
+   */
+  items: unknown[] | Int32Array | Float64Array;
   star: boolean;
 }
 
@@ -61,16 +65,50 @@ async function unpack(value: unknown): Promise<unknown> {
   return unpackHandles(value, []);
 }
 
-async function runTask(mod: Record<string, unknown>, href: string, t: TaskMessage): Promise<unknown[]> {
-  const f = lookup(mod, href, t.fn);
-  const items = allPrimitive(t.items) ? t.items : await unpack(t.items) as unknown[];
-  const values: unknown[] = new Array(items.length);
+function isThenable(v: unknown): v is PromiseLike<unknown> {
+  return typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
+}
+
+const NONE = Symbol('none');
+
+/**
+ * A numeric chunk's common case: every result an int32. Calls `f` on each
+ * number in a loop of its own (one kind of input, fast loads) and packs the
+ * results as they come, with no JS array per chunk. Stops at the first result
+ * that is not an int32 (a thenable, a double, -0, anything else), handing it
+ * back with its index: the general loop goes on from there.
+ */
+function callOnNumbers(f: Fn, items: Int32Array | Float64Array): { ints: Int32Array; stop: number; value: unknown } {
+  const ints = new Int32Array(items.length);
   for (let i = 0; i < items.length; i++) {
-    let v = t.star ? f(...(items[i] as unknown[])) : f(items[i]);
+    const v = f(items[i]);
+    if (typeof v !== 'number' || (v | 0) !== v || (v === 0 && 1 / v < 0)) return { ints, stop: i, value: v };
+    ints[i] = v;
+  }
+  return { ints, stop: items.length, value: NONE };
+}
+
+async function runTask(mod: Record<string, unknown>, href: string, t: TaskMessage): Promise<unknown> {
+  const f = lookup(mod, href, t.fn);
+  const items = isPacked(t.items) || allPrimitive(t.items) ? t.items : await unpack(t.items) as unknown[];
+  const values: unknown[] = new Array(items.length);
+  let i = 0;
+  let next: unknown = NONE;   // a result already computed for index i
+  if (isPacked(items)) {
+    const r = callOnNumbers(f, items);
+    if (r.stop === items.length) return r.ints;
+    for (; i < r.stop; i++) values[i] = r.ints[i];
+    next = r.value;
+  }
+  for (; i < items.length; i++) {
+    let v = next !== NONE ? next : t.star ? f(...(items[i] as unknown[])) : f(items[i]);
+    next = NONE;
     // Only a thenable is awaited: a sync function's chunk runs without microtask hops.
-    if (typeof v === 'object' && v !== null && typeof (v as PromiseLike<unknown>).then === 'function') v = await v;
+    if (isThenable(v)) v = await v;
     values[i] = v;
   }
+  const numbers = packNumbers(values);
+  if (numbers !== null) return numbers;
   if (allPrimitive(values)) return values;
   const packed = packHandles(values);
   if (packed.fds.length > 0) {
