@@ -14,7 +14,7 @@ export function messageBytes(data: unknown, name = 'data'): Uint8Array {
 
 /** Largest receive that lands in a shared slab (bigger ones get their own copy). */
 const SLAB_BYTES = 64 * 1024;
-const SLAB_MAX_MESSAGE = SLAB_BYTES / 8;
+const SLAB_MAX_MESSAGE = SLAB_BYTES / 4; // the System V default (8 KiB + its 8-byte type) fits
 
 /**
  * Where received messages land. Small messages are received straight into a
