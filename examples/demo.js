@@ -35,7 +35,7 @@ sleeper.kill();
 console.log(`  after kill(): exitCode ${await sleeper.join()} (minus SIGKILL), alive: ${sleeper.isAlive()}`);
 
 console.log('\n== Value and Lock: shared memory that two processes change at once');
-const { Value, Lock, MessageQueue } = await import('osipc');
+const { Value, Lock, MessageQueue, Pipe, Queue, Pool } = await import('osipc');
 const balance = new Value('i', 0);
 const lock = new Lock();
 const depositors = [1, 2].map((n) => new Process({
@@ -59,4 +59,50 @@ if (process.platform === 'linux') {
   }
   mq.close();
 }
+console.log('\n== Pipe: a duplex Connection to a child, values in both directions');
+const [mine, theirs] = Pipe();
+const echo = new Process({ module: worker, fn: 'echoUpper', args: [theirs] });
+await echo.start();
+theirs.close();                                   // the child has its own copy
+for (const word of ['hello', 'from', 'the parent']) {
+  await mine.send(word);
+  console.log(`  sent ${JSON.stringify(word)}, got back ${JSON.stringify(await mine.recv())}`);
+}
+mine.close();                                     // end of file: the child's loop ends
+console.log(`  child exited with ${await echo.join()}`);
+
+console.log('\n== Queue: two producer processes, the parent consumes until both sentinels');
+const queue = new Queue({ maxsize: 8 });
+const producers = ['A', 'B'].map((who) => new Process({ module: worker, fn: 'produce', args: [queue, who, 1000] }));
+for (const p of producers) await p.start();
+const got = { A: 0, B: 0 };
+for (let done = 0; done < 2;) {
+  const item = await queue.get();
+  if (item === null) done++;
+  else got[item.who]++;
+}
+for (const p of producers) await p.join();
+console.log(`  received ${got.A} items from A and ${got.B} from B (maxsize 8: producers waited for room)`);
+queue.close();
+
+console.log('\n== Pool: map over 4 worker processes');
+const pool = new Pool({ processes: 4, module: worker });
+const squares = await pool.map('square', Array.from({ length: 10 }, (_, i) => i));
+console.log(`  squares: ${squares.join(' ')}`);
+pool.close();
+await pool.join();
+
+console.log('\n== A Lock whose holder is SIGKILLed: the next acquirer goes on, and is told');
+const robust = new Lock();
+const holder = new Process({ module: worker, fn: 'holdForever', args: [robust] });
+await holder.start();
+while (!robust.locked()) await new Promise((r) => setTimeout(r, 10));
+holder.kill();
+const t0 = Date.now();
+const acquired = await robust.acquire({ timeout: 5000 });
+console.log(`  holder pid ${holder.pid} killed; acquired: ${acquired} after ${Date.now() - t0} ms; ownerDied: ${robust.ownerDied}`);
+robust.release();
+robust.close();
+await holder.join();
+
 console.log('\nDone: every object above was unlinked by its creator.');

@@ -43,3 +43,5 @@ export type { NamedSemaphoreCreateOptions } from './os/named-semaphore.js';
 export type { BarrierOptions } from './barrier.js';
 export { Pool, AsyncResult } from './pool.js';
 export type { PoolOptions, ApplyAsyncOptions, MapOptions, MapAsyncOptions } from './pool.js';
+export { Manager, BaseProxy, DictProxy, ListProxy, NamespaceProxy, ValueProxy, LockProxy, QueueProxy, EventProxy } from './manager.js';
+export type { ManagerOptions, ManagerConnectOptions } from './manager.js';

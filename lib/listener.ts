@@ -105,6 +105,17 @@ async function answerChallenge(conn: Connection, key: Buffer, opts: WaitOptions)
   if (!response.equals(WELCOME)) throw new AuthenticationError('digest sent was rejected');
 }
 
+/**
+ * The listener's side of the authkey handshake on a connection accepted
+ * without one (AuthenticationError when the peer fails it), for servers that
+ * run handshakes side by side instead of one at a time in accept().
+ */
+export async function authenticateClient(conn: Connection, authkey: Uint8Array | string, options?: WaitOptions): Promise<void> {
+  const key = validateAuthkey(authkey, 'authkey')!;
+  await deliverChallenge(conn, key, options ?? {});
+  await answerChallenge(conn, key, options ?? {});
+}
+
 function defaultAddress(): string {
   const name = `osipc-${process.pid}-${randomBytes(4).toString('hex')}`;
   return process.platform === 'linux' ? `\0${name}` : join(tmpdir(), `${name}.sock`);

@@ -90,4 +90,19 @@ describe('bench/run.js', () => {
     expect(data.figures.map((f: Figure) => f.id)).toEqual(['node.fork_ipc.rtt_json', 'node.fork_ipc.rtt_json@same']);
     expect(data.notes).toEqual([]); // the pinned child saw exactly one usable CPU
   }, 200_000);
+
+  // Issue 9: `npm run bench -- --quick` runs without failing: every suite, every figure.
+  it('npm run bench -- --quick: every suite measures every figure without an error', () => {
+    const json = join(dir, 'quick.json');
+    const r = spawnSync('npm', ['run', '--silent', 'bench', '--', '--quick', '--json', json],
+      { cwd: packageRoot, encoding: 'utf8', timeout: 400_000 });
+    expect(r.status, r.stderr).toBe(0);
+    const data = JSON.parse(readFileSync(json, 'utf8'));
+    const suites = new Set((data.figures as Figure[]).map((f) => f.id.split('.')[1]));
+    expect(suites.size).toBeGreaterThan(5);
+    const failed = (data.figures as Figure[]).filter((f) => f.error !== undefined || !(f.median! > 0))
+      .map((f) => `${f.id}: ${f.error ?? f.median}`);
+    expect(failed).toEqual([]);
+  }, 420_000);
 });
+

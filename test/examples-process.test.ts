@@ -39,6 +39,11 @@ describe('process examples', () => {
     expect(out).toMatch(/its stack, from the child: at fail \(.*workers\/demo\.js/);
     expect(out).toMatch(/sleeper \(pid \d+\) alive: true; join\(\{ timeout: 100 \}\) -> null/);
     expect(out).toContain('after kill(): exitCode -9 (minus SIGKILL), alive: false');
+    expect(out).toContain('sent "the parent", got back "THE PARENT"');
+    expect(out).toContain('received 1000 items from A and 1000 from B');
+    expect(out).toContain('squares: 0 1 4 9 16 25 36 49 64 81');
+    expect(out).toMatch(/holder pid \d+ killed; acquired: true after \d+ ms; ownerDied: true/);
+    expect(out).toContain('Done: every object above was unlinked by its creator.');
   });
 
   it('process-basics.js: start, join, isAlive, terminate, name, pid, daemon', async () => {

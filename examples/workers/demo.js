@@ -21,3 +21,20 @@ export async function deposit(balance, lock, times) {
 export async function announce(queue, count) {
   for (let i = 0; i < count; i++) await queue.send(`message ${i} from pid ${process.pid}`, { priority: i });
 }
+
+// Answers each greeting on a Connection until the parent closes its end.
+export async function echoUpper(conn) {
+  for await (const msg of conn) await conn.send(String(msg).toUpperCase());
+}
+
+// Puts `count` items on a Queue, then one sentinel (null) to say it is done.
+export async function produce(queue, who, count) {
+  for (let i = 0; i < count; i++) await queue.put({ who, i });
+  await queue.put(null);
+}
+
+// Takes the lock and never gives it back: the parent SIGKILLs this process.
+export async function holdForever(lock) {
+  await lock.acquire();
+  await new Promise(() => {});
+}
