@@ -23,6 +23,7 @@ export class Semaphore {
 
   readonly #placed: Placed;
   readonly #w: Int32Array;
+  readonly #buffer: ArrayBuffer;
   readonly #waiters: WaitQueue<true>;
   readonly #kind: SyncKind;
   #closed = false;
@@ -44,6 +45,7 @@ export class Semaphore {
     }
     this.#placed = placed;
     const w = (this.#w = new Int32Array(placed.buffer, placed.offset, 4));
+    this.#buffer = placed.buffer;
     this.#waiters = new WaitQueue<true>(w, VALUE, {
       attempt: () => (this.#take() ? true : undefined),
       prepare: () => {
@@ -77,8 +79,9 @@ export class Semaphore {
   }
 
   acquireSync(options?: { timeout?: number }): boolean {
-    const { timeout } = validateWaitOptions(options);
+    const timeout = options === undefined ? Infinity : validateWaitOptions(options).timeout;
     this.#check();
+    if (this.#take()) return true; // no sleeper announced when it is free now
     return this.#waiters.waitSync(undefined, timeout) !== TIMED_OUT;
   }
 
@@ -89,7 +92,7 @@ export class Semaphore {
 
   /** Adds `n` (default 1) to the counter, waking as many waiters. */
   release(n = 1): void {
-    validateInteger(n, 'n', 1, MAX);
+    if (n !== 1) validateInteger(n, 'n', 1, MAX);
     this.#check();
     const w = this.#w;
     const bound = Atomics.load(w, BOUND);
@@ -102,7 +105,7 @@ export class Semaphore {
       if (v > MAX - n) throw new OsipcError('Semaphore value would overflow', 'ERR_OSIPC_SEMAPHORE_OVERFLOW');
       if (Atomics.compareExchange(w, VALUE, v, v + n) === v) break;
     }
-    if (Atomics.load(w, SLEEPERS) > 0) futexUnchecked.wake(w.buffer as ArrayBuffer, w.byteOffset + VALUE * 4, n);
+    if (Atomics.load(w, SLEEPERS) > 0) futexUnchecked.wake(this.#buffer, this.#placed.offset + VALUE * 4, n);
   }
 
   async withLock<T>(fn: () => T | Promise<T>, options?: WaitOptions): Promise<T> {

@@ -1,6 +1,6 @@
 // futex for TypeScript, on a 32-bit word of an ArrayBuffer (normally a
 // SharedMemory mapping):
-//   futexWaitSync(buffer, byteOffset, expected, timeoutMs) -> 'ok' | 'not-equal' | 'timed-out'
+//   futexWaitSync(buffer, byteOffset, expected, timeoutMs) -> 0 ok | 1 not-equal | 2 timed-out
 //   futexWaitAsync(buffer, byteOffset, expected, timeoutMs, ref) -> [Promise<… | 'cancelled'>, id]
 //   futexWake(buffer, byteOffset, count) -> number woken
 // timeoutMs < 0 or Infinity waits without limit. 'ok' may be spurious: callers
@@ -53,24 +53,61 @@ const char* OutcomeName(int r) {
   }
 }
 
-Napi::Value WaitSync(const Napi::CallbackInfo& info) {
+// The Sync wait and the wake are on every contended lock round trip, so they
+// use plain napi calls (one napi_get_cb_info, no wrapper objects) and return
+// numbers, not strings: this halves their cost over the syscall itself.
+// futexWaitSync -> 0 'ok', 1 'not-equal', 2 'timed-out' (mapped in futex.ts).
+bool FastWord(napi_env env, napi_value buffer, napi_value offset, uint32_t** word) {
+  void* data = nullptr;
+  size_t length = 0;
+  int64_t off = -1;
+  if (napi_get_arraybuffer_info(env, buffer, &data, &length) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "buffer must be an ArrayBuffer");
+    return false;
+  }
+  if (napi_get_value_int64(env, offset, &off) != napi_ok || off < 0 || off % 4 != 0 ||
+      static_cast<uint64_t>(off) + 4 > length) {
+    napi_throw_range_error(env, nullptr, "byteOffset must be 4-aligned and inside the buffer");
+    return false;
+  }
+  *word = reinterpret_cast<uint32_t*>(static_cast<uint8_t*>(data) + off);
+  return true;
+}
+
+napi_value Int(napi_env env, int32_t v) {
+  napi_value out;
+  napi_create_int32(env, v, &out);
+  return out;
+}
+
+napi_value WaitSync(napi_env env, napi_callback_info cb) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, cb, &argc, argv, nullptr, nullptr);
+  if (argc < 4) {
+    napi_throw_type_error(env, nullptr, "futexWaitSync(buffer, byteOffset, expected, timeoutMs)");
+    return nullptr;
+  }
   uint32_t* word;
   int32_t expected;
-  if (!WordArg(info, &word, nullptr) || !ArgInt32(info, 2, &expected)) return {};
-  int64_t timeout = TimeoutNs(info, 3);
-  int64_t deadline = timeout < 0 ? -1 : MonotonicNs() + timeout;
-  for (;;) {
-    int64_t left = deadline < 0 ? -1 : deadline - MonotonicNs();
-    if (deadline >= 0 && left <= 0) return Napi::String::New(info.Env(), "timed-out");
-    int r = sys::FutexWait(word, static_cast<uint32_t>(expected), left);
-    if (r == -EINTR) continue;
-    const char* name = OutcomeName(r);
-    if (name == nullptr) {
-      ThrowErrno(info.Env(), -r, "futex_wait");
-      return {};
-    }
-    return Napi::String::New(info.Env(), name);
+  double ms;
+  if (!FastWord(env, argv[0], argv[1], &word)) return nullptr;
+  if (napi_get_value_int32(env, argv[2], &expected) != napi_ok ||
+      napi_get_value_double(env, argv[3], &ms) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "expected and timeoutMs must be numbers");
+    return nullptr;
   }
+  // The timeout is relative and goes to the kernel as it is: no clock reads.
+  // EINTR (a signal handler ran) reports a spurious 'ok', which callers
+  // already handle by checking their condition and waiting again.
+  bool forever = isnan(ms) || ms < 0 || isinf(ms) || ms > 9.0e12;
+  if (!forever && ms <= 0) return Int(env, 2);
+  int r = sys::FutexWait(word, static_cast<uint32_t>(expected), forever ? -1 : static_cast<int64_t>(ms * 1e6));
+  if (r == 0 || r == -EINTR) return Int(env, 0);
+  if (r == -EAGAIN) return Int(env, 1);
+  if (r == -ETIMEDOUT) return Int(env, 2);
+  ThrowErrno(Napi::Env(env), -r, "futex_wait");
+  return nullptr;
 }
 
 class FutexWaitJob : public WaitJob {
@@ -128,22 +165,39 @@ Napi::Value WaitAsync(const Napi::CallbackInfo& info) {
   return StartWait(info.Env(), std::move(job), ref);
 }
 
-Napi::Value Wake(const Napi::CallbackInfo& info) {
+napi_value Wake(napi_env env, napi_callback_info cb) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, cb, &argc, argv, nullptr, nullptr);
+  if (argc < 3) {
+    napi_throw_type_error(env, nullptr, "futexWake(buffer, byteOffset, count)");
+    return nullptr;
+  }
   uint32_t* word;
   int32_t count;
-  if (!WordArg(info, &word, nullptr) || !ArgInt32(info, 2, &count)) return {};
+  if (!FastWord(env, argv[0], argv[1], &word)) return nullptr;
+  if (napi_get_value_int32(env, argv[2], &count) != napi_ok) {
+    napi_throw_type_error(env, nullptr, "count must be a number");
+    return nullptr;
+  }
   int r = sys::FutexWake(word, count < 0 ? INT_MAX : count);
   if (r < 0) {
-    ThrowErrno(info.Env(), -r, "futex_wake");
-    return {};
+    ThrowErrno(Napi::Env(env), -r, "futex_wake");
+    return nullptr;
   }
-  return Napi::Number::New(info.Env(), r);
+  return Int(env, r);
+}
+
+Napi::Value RawFunction(Napi::Env env, const char* name, napi_callback cb) {
+  napi_value fn;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, nullptr, &fn);
+  return Napi::Value(env, fn);
 }
 
 void Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("futexWaitSync", Napi::Function::New(env, WaitSync));
+  exports.Set("futexWaitSync", RawFunction(env, "futexWaitSync", WaitSync));
   exports.Set("futexWaitAsync", Napi::Function::New(env, WaitAsync));
-  exports.Set("futexWake", Napi::Function::New(env, Wake));
+  exports.Set("futexWake", RawFunction(env, "futexWake", Wake));
 }
 
 }  // namespace

@@ -135,6 +135,15 @@ Napi::Value Receive(const Napi::CallbackInfo& info) {
     Napi::TypeError::New(info.Env(), "argument 4 must be a Float64Array").ThrowAsJavaScriptException();
     return {};
   }
+  // Optional argument 5: where in the buffer the message lands (a receive slab).
+  int64_t offset = 0;
+  if (info.Length() > 5 && !ArgInt64(info, 5, &offset)) return {};
+  if (offset < 0 || static_cast<uint64_t>(offset) > cap) {
+    Napi::RangeError::New(info.Env(), "offset must be inside the buffer").ThrowAsJavaScriptException();
+    return {};
+  }
+  buf += offset;
+  cap -= static_cast<size_t>(offset);
   if (cap < sys::kSysvHeader) {
     Napi::RangeError::New(info.Env(), "message buffer too small").ThrowAsJavaScriptException();
     return {};

@@ -9,7 +9,8 @@ import { typeError, rangeError, validateInteger, validateWaitOptions, type WaitO
 export type FutexWaitResult = 'ok' | 'not-equal' | 'timed-out';
 
 const binding = native as {
-  futexWaitSync(buffer: ArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): FutexWaitResult;
+  /** 0 'ok', 1 'not-equal', 2 'timed-out' (numbers: no string made per call). */
+  futexWaitSync(buffer: ArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): 0 | 1 | 2;
   futexWaitAsync(buffer: ArrayBuffer, byteOffset: number, expected: number, timeoutMs: number, ref: boolean):
     [Promise<FutexWaitResult | 'cancelled'>, number];
   futexWake(buffer: ArrayBuffer, byteOffset: number, count: number): number;
@@ -17,6 +18,8 @@ const binding = native as {
 };
 
 type WordView = Int32Array | Uint32Array;
+
+const OUTCOMES: readonly FutexWaitResult[] = ['ok', 'not-equal', 'timed-out'];
 
 function wordOffset(view: unknown, index: unknown): number {
   if (!(view instanceof Int32Array) && !(view instanceof Uint32Array)) {
@@ -78,8 +81,8 @@ export const futex = {
   waitSync(view: WordView, index: number, expected: number, options?: { timeout?: number }): FutexWaitResult {
     const offset = wordOffset(view, index);
     const want = expectedWord(view, expected);
-    const { timeout } = validateWaitOptions(options);
-    return binding.futexWaitSync(view.buffer as ArrayBuffer, offset, want, timeout);
+    const timeout = options === undefined ? Infinity : validateWaitOptions(options).timeout;
+    return OUTCOMES[binding.futexWaitSync(view.buffer as ArrayBuffer, offset, want, timeout)]!;
   },
 
   /** Wakes up to `count` sleepers (all by default); returns how many were woken. */
@@ -97,7 +100,7 @@ export const futex = {
  */
 export const futexUnchecked = {
   waitSync(buffer: ArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): FutexWaitResult {
-    return binding.futexWaitSync(buffer, byteOffset, expected, timeoutMs);
+    return OUTCOMES[binding.futexWaitSync(buffer, byteOffset, expected, timeoutMs)]!;
   },
   wake(buffer: ArrayBuffer, byteOffset: number, count: number): number {
     return binding.futexWake(buffer, byteOffset, count);

@@ -11,7 +11,7 @@ import {
   defaultIpcName, invalidArg, rangeError, throwIfAborted, validateBoolean, validateInteger,
   validateIpcName, validateMode, validateOptions, validateWaitOptions, type WaitOptions,
 } from '../validate.js';
-import { messageBytes, type MessageData } from './message-bytes.js';
+import { messageBytes, ReceiveSpace, type MessageData } from './message-bytes.js';
 import { explainMqOpenError, mqDefaults, type MqLimitError } from './mq-limits.js';
 import { FdPoller, READABLE, WRITABLE } from './poller.js';
 
@@ -23,8 +23,8 @@ const binding = native as {
   mqGetAttributes(mqd: number): MessageQueueAttributes;
   /** 0, -EAGAIN or -ETIMEDOUT. timeoutMs 0 = one try, Infinity = for ever. */
   mqSend(mqd: number, data: Uint8Array, priority: number, timeoutMs: number): number;
-  /** Length, -EAGAIN or -ETIMEDOUT; the priority lands in priorityOut[0]. */
-  mqReceive(mqd: number, buf: Uint8Array, priorityOut: Uint32Array, timeoutMs: number): number;
+  /** Length + priority * 2^32 (the message lands at buf[offset..]), -EAGAIN or -ETIMEDOUT. */
+  mqReceive(mqd: number, buf: Uint8Array, offset: number, timeoutMs: number): number;
   mqConstants: Record<'MQ_PRIO_MAX' | 'O_RDONLY' | 'O_WRONLY' | 'O_RDWR' | 'O_CREAT' | 'O_EXCL' |
     'O_NONBLOCK' | 'EAGAIN' | 'ETIMEDOUT', number>;
 };
@@ -99,6 +99,9 @@ function closeResource(res: Resource): void {
 // still awaits is never cut short by garbage collection.
 const waiting = new Set<MessageQueue>();
 
+// The options of a call made without any (no object made per call).
+const NO_OPTIONS: { timeout: number; signal: AbortSignal | undefined } = Object.freeze({ timeout: Infinity, signal: undefined });
+
 function validatePriority(value: unknown): number {
   return validateInteger(value, 'options.priority', 0, MQ_PRIO_MAX - 1);
 }
@@ -110,8 +113,7 @@ export class MessageQueue {
   #messageSize: number;
   #maxMessages: number;
   #mode: 'rw' | 'r' | 'w';
-  #rx: Buffer | null = null;
-  #priority = new Uint32Array(1);
+  #rx: ReceiveSpace | null = null;
   #pending = 0;
 
   private constructor(fd: number, name: string, owner: boolean, mode: 'rw' | 'r' | 'w') {
@@ -219,8 +221,8 @@ export class MessageQueue {
     // Not an async function: the common case (room now) settles without a
     // second Promise; errors still arrive as rejections.
     try {
-      const { timeout, signal } = validateWaitOptions(options);
-      const priority = validatePriority(options?.priority ?? 0);
+      const { timeout, signal } = options === undefined ? NO_OPTIONS : validateWaitOptions(options);
+      const priority = options?.priority == null ? 0 : validatePriority(options.priority);
       const bytes = this.#bytes(data);
       throwIfAborted(signal);
       if (this.#send(bytes, priority, 0)) return Promise.resolve(true);
@@ -244,8 +246,9 @@ export class MessageQueue {
    * most `timeout` ms (default: for ever). Returns false on timeout.
    */
   sendSync(data: MessageData, options?: { priority?: number; timeout?: number }): boolean {
+    if (options === undefined) return this.#send(this.#bytes(data), 0, Infinity);
     const { timeout } = validateWaitOptions(options);
-    const priority = validatePriority(options?.priority ?? 0);
+    const priority = validatePriority(options.priority ?? 0);
     return this.#send(this.#bytes(data), priority, timeout);
   }
 
@@ -257,7 +260,7 @@ export class MessageQueue {
   receive(options: WaitOptions): Promise<ReceivedMessage | null>;
   receive(options?: WaitOptions): Promise<ReceivedMessage | null> {
     try {
-      const { timeout, signal } = validateWaitOptions(options);
+      const { timeout, signal } = options === undefined ? NO_OPTIONS : validateWaitOptions(options);
       this.#fd();
       throwIfAborted(signal);
       const now = this.#receive(0);
@@ -275,8 +278,7 @@ export class MessageQueue {
 
   /** Receives, blocking the thread for at most `timeout` ms (default: for ever); null on timeout. */
   receiveSync(options?: { timeout?: number }): ReceivedMessage | null {
-    const { timeout } = validateWaitOptions(options);
-    return this.#receive(timeout);
+    return this.#receive(options === undefined ? Infinity : validateWaitOptions(options).timeout);
   }
 
   /** Closes this descriptor; the creator also unlinks the name (unless `keep`). Idempotent. */
@@ -335,11 +337,13 @@ export class MessageQueue {
 
   #receive(timeout: number): ReceivedMessage | null {
     const fd = this.#fd();
-    this.#rx ??= Buffer.allocUnsafeSlow(this.#messageSize);
-    const n = binding.mqReceive(fd, this.#rx, this.#priority, timeout);
-    if (n < 0) return null;
-    // Copy out exactly the message: the receive buffer is reused.
-    return { data: Buffer.from(this.#rx.subarray(0, n)), priority: this.#priority[0]! };
+    const rx = (this.#rx ??= new ReceiveSpace(this.#messageSize));
+    const buf = rx.buffer;
+    const at = rx.offset;
+    const r = binding.mqReceive(fd, buf, at, timeout);
+    if (r < 0) return null;
+    const n = r % 4294967296;
+    return { data: rx.take(at, n), priority: (r - n) / 4294967296 };
   }
 
   // After a first attempt failed: waits for `events` on the descriptor and

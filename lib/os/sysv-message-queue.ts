@@ -17,7 +17,7 @@ import {
   rangeError, throwIfAborted, validateBoolean, validateInteger, validateMode, validateOptions,
   validateString, validateWaitOptions, type WaitOptions,
 } from '../validate.js';
-import { messageBytes, type MessageData } from './message-bytes.js';
+import { messageBytes, ReceiveSpace, type MessageData } from './message-bytes.js';
 
 /** The raw fields of msgctl(IPC_STAT), as the binding reports them. */
 interface RawStat {
@@ -34,8 +34,8 @@ const binding = native as {
   sysvRemove(qid: number): void;
   /** 0, -EAGAIN or -ETIMEDOUT. msgbuf = HEADER bytes of type (written here) + text. */
   sysvSend(qid: number, msgbuf: Uint8Array, len: number, type: number, timeoutMs: number): number;
-  /** Text length, -EAGAIN or -ETIMEDOUT; the type lands in typeOut[0]. */
-  sysvReceive(qid: number, msgbuf: Uint8Array, type: number, timeoutMs: number, typeOut: Float64Array): number;
+  /** Text length, -EAGAIN or -ETIMEDOUT; the type lands in typeOut[0], the message (8-byte type, then text) at msgbuf[offset..]. */
+  sysvReceive(qid: number, msgbuf: Uint8Array, type: number, timeoutMs: number, typeOut: Float64Array, offset?: number): number;
   /** On the wait service: true when sent, null on timeout, 'cancelled' after cancelWait(id). */
   sysvSendAsync(qid: number, data: Uint8Array, type: number, timeoutMs: number): [Promise<true | null | 'cancelled'>, number];
   sysvReceiveAsync(qid: number, cap: number, type: number, timeoutMs: number):
@@ -158,7 +158,7 @@ export class SysVMessageQueue {
   #removed = false;
   #messageMax: number;
   #tx: Buffer | null = null;
-  #rx: Buffer | null = null;
+  #rx: ReceiveSpace | null = null;
   #type = new Float64Array(1);
   /** Pending Promise-form waits: close() cancels them. */
   #waits = new Set<(err: Error) => void>();
@@ -255,7 +255,7 @@ export class SysVMessageQueue {
    * Returns false on timeout.
    */
   sendSync(data: MessageData, options?: { type?: number; timeout?: number }): boolean {
-    const { timeout } = validateWaitOptions(options);
+    const timeout = options === undefined ? Infinity : validateWaitOptions(options).timeout;
     const type = this.#sendType(options?.type);
     return this.#send(this.#bytes(data), type, timeout);
   }
@@ -287,7 +287,7 @@ export class SysVMessageQueue {
 
   /** Receives, blocking the thread for at most `timeout` ms (default: for ever); null on timeout. */
   receiveSync(options?: { type?: number; timeout?: number }): SysVReceivedMessage | null {
-    const { timeout } = validateWaitOptions(options);
+    const timeout = options === undefined ? Infinity : validateWaitOptions(options).timeout;
     return this.#receive(this.#receiveType(options?.type), timeout);
   }
 
@@ -369,10 +369,12 @@ export class SysVMessageQueue {
 
   #receive(type: number, timeout: number): SysVReceivedMessage | null {
     const id = this.#usable('msgrcv');
-    this.#rx ??= Buffer.allocUnsafeSlow(C.HEADER + this.#messageMax);
-    const n = binding.sysvReceive(id, this.#rx, type, timeout, this.#type);
+    const rx = (this.#rx ??= new ReceiveSpace(C.HEADER + this.#messageMax));
+    const buf = rx.buffer;
+    const at = rx.offset;
+    const n = binding.sysvReceive(id, buf, type, timeout, this.#type, at);
     if (n < 0) return null;
-    return { data: Buffer.from(this.#rx.subarray(C.HEADER, C.HEADER + n)), type: this.#type[0]! };
+    return { data: rx.take(at + C.HEADER, n), type: this.#type[0]! };
   }
 
   // Runs a wait on the wait service. An abort or close() cancels it; if the

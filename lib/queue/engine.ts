@@ -3,7 +3,7 @@
 // up locally, first come first served, and share one lock wait or futex wait),
 // the Sync forms and the Nowait forms. The ring (ring.ts) does the memory.
 import { AbortError, ClosedError, OsipcError, QueueEmpty, QueueFull, TimeoutError } from '../errors.js';
-import { futex } from '../os/futex.js';
+import { futex, futexUnchecked, type FutexWaitResult } from '../os/futex.js';
 import { validateWaitOptions, type WaitOptions } from '../validate.js';
 import { ownEncoded } from './codec.js';
 import { W } from './layout.js';
@@ -44,6 +44,12 @@ interface Joiner extends Waiter {
 
 function abortError(signal: AbortSignal): AbortError {
   return new AbortError(undefined, { cause: signal.reason });
+}
+
+// A Sync sleep on header word `index` (the words were checked when the ring
+// was mapped): no options object or argument checks per sleep.
+function sleepSync(words: Int32Array, index: number, seq: number, timeoutMs: number): FutexWaitResult {
+  return futexUnchecked.waitSync(words.buffer as ArrayBuffer, words.byteOffset + index * 4, seq, timeoutMs);
 }
 
 export class QueueEngine {
@@ -382,7 +388,7 @@ export class QueueEngine {
             ring.abandon(m);
             throw new QueueFull();
           }
-          if (seq !== -1) futex.waitSync(ring.words, W.NF_SEQ, seq, { timeout: Math.min(left, ROOM_WAIT_MS) });
+          if (seq !== -1) sleepSync(ring.words, W.NF_SEQ, seq, Math.min(left, ROOM_WAIT_MS));
           done = ring.putEncoded(m);
         }
       } catch (err) {
@@ -395,7 +401,7 @@ export class QueueEngine {
       const seq = ring.armNotFull();
       const left = deadline - performance.now();
       if (left <= 0) throw new QueueFull();
-      if (seq !== -1) futex.waitSync(ring.words, W.NF_SEQ, seq, { timeout: Math.min(left, ROOM_WAIT_MS) });
+      if (seq !== -1) sleepSync(ring.words, W.NF_SEQ, seq, Math.min(left, ROOM_WAIT_MS));
     }
   }
 
@@ -609,7 +615,7 @@ export class QueueEngine {
           if (left <= 0) break;
           const seq = ring.armNotEmpty();
           if (seq !== -1) {
-            const w = futex.waitSync(ring.words, W.NE_SEQ, seq, { timeout: Math.min(left, PEER_CHECK_MS) });
+            const w = sleepSync(ring.words, W.NE_SEQ, seq, Math.min(left, PEER_CHECK_MS));
             if (w === 'timed-out' && !ring.arrived()) this.#checkProducer();
           }
           r = ring.take();
@@ -630,7 +636,7 @@ export class QueueEngine {
       const seq = ring.armNotEmpty();
       const left = deadline - performance.now();
       if (left <= 0) throw new QueueEmpty();
-      if (seq !== -1) futex.waitSync(ring.words, W.NE_SEQ, seq, { timeout: left });
+      if (seq !== -1) sleepSync(ring.words, W.NE_SEQ, seq, left);
     }
   }
 
@@ -703,7 +709,7 @@ export class QueueEngine {
       if (seq === -1) return;
       const left = deadline - performance.now();
       if (left <= 0) throw joinTimeout();
-      futex.waitSync(this.ring.words, W.JOIN_SEQ, seq, { timeout: left });
+      sleepSync(this.ring.words, W.JOIN_SEQ, seq, left);
     }
   }
 

@@ -16,7 +16,7 @@
 // dies mid-message leaves it open: the next lock holder closes it with ABORT,
 // and consumers drop the partial message.
 import { OsipcError } from '../errors.js';
-import { futex } from '../os/futex.js';
+import { futexUnchecked } from '../os/futex.js';
 import { SharedMemory } from '../os/shared-memory.js';
 import {
   Codec, CODEC_IDS, DIRECT_NEEDS_V8, DIRECT_NO_ROOM, codecName, copyParts, type CodecName, type Encoded,
@@ -71,6 +71,11 @@ export const ROOM_WAIT_MS = 10;
 const PLAIN_LOAD_OK = process.arch === 'x64';
 
 if (MUTEX_BYTES > 64) throw new Error('SharedMutex does not fit the queue header');
+
+// Wakes every sleeper on header word `index` (checked when the ring was mapped).
+function wakeAll(w: Int32Array, index: number): void {
+  futexUnchecked.wake(w.buffer as ArrayBuffer, w.byteOffset + index * 4, -1);
+}
 
 export class Ring {
   readonly shm: SharedMemory;
@@ -238,7 +243,7 @@ export class Ring {
     if (w[W.P_OPEN] !== 0) this.#writeAbort();
     // Consumers waiting for the rest of a message must look again.
     Atomics.add(w, W.NE_SEQ, 1);
-    futex.wake(w, W.NE_SEQ);
+    wakeAll(w, W.NE_SEQ);
   }
 
   /** True when `maxsize` messages are in the queue. */
@@ -594,7 +599,7 @@ export class Ring {
     if ((armed & NF_ANY) === 0 && this.capacity - ((w[W.TAIL]! - head) | 0) < this.#lowWater) return;
     if (Atomics.exchange(w, W.NF_ARMED, 0) !== 0) {
       Atomics.add(w, W.NF_SEQ, 1);
-      futex.wake(w, W.NF_SEQ);
+      wakeAll(w, W.NF_SEQ);
     }
   }
 
@@ -606,7 +611,7 @@ export class Ring {
     // then cannot pass it); elsewhere the load itself must be ordered.
     if ((PLAIN_LOAD_OK ? w[armed] : Atomics.load(w, armed)) !== 0 && Atomics.exchange(w, armed, 0) !== 0) {
       Atomics.add(w, seq, 1);
-      futex.wake(w, seq);
+      wakeAll(w, seq);
     }
   }
 

@@ -199,13 +199,15 @@ export class SharedMutex {
       const r = this.tryLock();
       return r === 'busy' ? 'timed-out' : r;
     }
-    const deadline = performance.now() + timeout;
+    const forever = timeout === Infinity;
+    const deadline = forever ? Infinity : performance.now() + timeout;
+    const buffer = this.#w.buffer as ArrayBuffer;
     for (;;) {
       const r = this.#attempt();
       if (typeof r === 'string') return r;
-      const left = deadline - performance.now();
+      const left = forever ? OWNER_CHECK_MS : deadline - performance.now();
       if (left <= 0) return 'timed-out';
-      futexUnchecked.waitSync(this.#w.buffer as ArrayBuffer, this.#w.byteOffset, r, Math.min(OWNER_CHECK_MS, left));
+      futexUnchecked.waitSync(buffer, this.#w.byteOffset, r, left < OWNER_CHECK_MS ? left : OWNER_CHECK_MS);
     }
   }
 

@@ -94,7 +94,11 @@ export class WaitQueue<R, C = undefined> {
   /** Blocks this thread until an outcome or `timeout` ms. */
   waitSync(ctx: C, timeout: number): R | TimedOut {
     if (this.#closed) throw new ClosedError(this.#what);
-    const deadline = performance.now() + timeout;
+    const buffer = this.#view.buffer as ArrayBuffer;
+    const offset = this.#view.byteOffset + this.#index * 4;
+    // No clock reads without a limit: they are a good part of a round trip.
+    const forever = timeout === Infinity;
+    const deadline = forever ? Infinity : performance.now() + timeout;
     for (;;) {
       // The word is read (prepare) before the condition is checked (attempt),
       // so a change in between makes the futex wait return at once.
@@ -102,15 +106,12 @@ export class WaitQueue<R, C = undefined> {
       try {
         const r = this.#spec.attempt(ctx);
         if (r !== undefined) return r;
-        const left = deadline - performance.now();
+        const left = forever ? SLICE_MS : deadline - performance.now();
         if (left <= 0) {
           this.#spec.leave?.(ctx);
           return TIMED_OUT;
         }
-        if (expected !== undefined) {
-          futexUnchecked.waitSync(this.#view.buffer as ArrayBuffer, this.#view.byteOffset + this.#index * 4, expected,
-            Math.min(SLICE_MS, left));
-        }
+        if (expected !== undefined) futexUnchecked.waitSync(buffer, offset, expected, left < SLICE_MS ? left : SLICE_MS);
       } finally {
         this.#spec.finish();
       }

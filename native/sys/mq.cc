@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <optional>
+
 #include "sys/msg_deadline.h"
 
 #ifdef __linux__
@@ -95,26 +97,29 @@ static int WaitReady(int mqd, short events, const MsgDeadline& deadline) {
 }
 
 int MqSend(int mqd, const void* data, size_t len, unsigned priority, double timeoutMs) {
-  MsgDeadline deadline(timeoutMs);
+  std::optional<MsgDeadline> deadline;
   for (;;) {
     if (mq_send(mqd, static_cast<const char*>(data), len, priority) == 0) return 0;
     if (errno == EINTR) continue;
     if (errno != EAGAIN) return -errno;
     if (timeoutMs == 0) return -EAGAIN;
-    int err = WaitReady(mqd, POLLOUT, deadline);
+    // The clock is read only once a wait is needed (never for a try).
+    if (!deadline) deadline.emplace(timeoutMs);
+    int err = WaitReady(mqd, POLLOUT, *deadline);
     if (err < 0) return err;
   }
 }
 
 ssize_t MqReceive(int mqd, void* buf, size_t cap, unsigned* priority, double timeoutMs) {
-  MsgDeadline deadline(timeoutMs);
+  std::optional<MsgDeadline> deadline;
   for (;;) {
     ssize_t n = mq_receive(mqd, static_cast<char*>(buf), cap, priority);
     if (n >= 0) return n;
     if (errno == EINTR) continue;
     if (errno != EAGAIN) return -errno;
     if (timeoutMs == 0) return -EAGAIN;
-    int err = WaitReady(mqd, POLLIN, deadline);
+    if (!deadline) deadline.emplace(timeoutMs);
+    int err = WaitReady(mqd, POLLIN, *deadline);
     if (err < 0) return err;
   }
 }
