@@ -29,9 +29,7 @@ const dir = mkdtempSync(join(packageRoot, '.snippets-'));
 for (const s of all) if (s.file) writeFileSync(join(dir, s.file), s.code);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-// One retry: `npx osipc` in the CLI snippet failed once (exit 1) in a loaded full run, cause not
-// yet found (the stderr below tells the next one); every other failure so far was a real one.
-describe('the snippets of docs/api.md and README.md run', { retry: 1 }, () => {
+describe('the snippets of docs/api.md and README.md run', () => {
   it.each(all.filter((s) => !s.file).map((s) => [s.page, s.line, s] as const))('%s line %i', async (page, line, s) => {
     const path = join(dir, `snippet-${page.replace(/\W/g, '-')}-${line}.mjs`);
     writeFileSync(path, s.code);
