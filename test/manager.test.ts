@@ -9,27 +9,12 @@ import {
   AbortError, ClosedError, Client, DictProxy, EventProxy, ListProxy, Lock, LockProxy, Manager, NamespaceProxy, Pool,
   Process, QueueEmpty, QueueFull, QueueProxy, RemoteError, ValueProxy,
 } from 'osipc';
-import { collect, spawnNode, waitForLine } from './helpers/child.js';
+import { alive, collect, spawnNode, until, waitForLine } from './helpers/child.js';
 import { openFds } from './helpers/leaks.js';
 
 const worker = new URL('./fixtures/manager-worker.js', import.meta.url);
 const tmp = mkdtempSync(join(tmpdir(), 'osipc-manager-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!(await cond()) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-  return cond();
-}
 
 async function run(fn: string, args: unknown[]): Promise<Process> {
   const p = new Process({ module: worker, fn, args });

@@ -4,26 +4,11 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AsyncResult, OsipcError, Pool, RemoteError, SharedMemory } from 'osipc';
-import { runNode, testName } from './helpers/child.js';
+import { alive, runNode, testName, until } from './helpers/child.js';
 
 const tasks = new URL('./fixtures/pool-tasks.js', import.meta.url);
 const tmp = mkdtempSync(join(tmpdir(), 'osipc-pool-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function until(cond: () => boolean, ms = 10_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-  return cond();
-}
 
 async function finish(pool: Pool): Promise<void> {
   const pids = pool.pids;

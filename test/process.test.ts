@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { OsipcError, Process, RemoteError, SharedMemory, currentProcess } from 'osipc';
+import { until } from './helpers/child.js';
 import { openFds } from './helpers/leaks.js';
 import { FdBox, Named } from './fixtures/fd-box.js';
 
@@ -21,12 +22,6 @@ function procState(pid: number): string | null {
   } catch {
     return null;
   }
-}
-
-async function until(cond: () => boolean, ms = 10_000): Promise<boolean> {
-  const end = Date.now() + ms;
-  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-  return cond();
 }
 
 /** Runs a fixture program; resolves with its stdout lines as they come and its exit. */

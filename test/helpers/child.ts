@@ -67,3 +67,20 @@ let counter = 0;
 export function testName(tag = ''): string {
   return `/osipc-${process.pid}-t${++counter}${tag}`;
 }
+
+/** Whether process `pid` exists (a zombie counts as existing). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `cond` every 20 ms until it holds or `ms` pass; its last answer. A hang catcher, not a timing. */
+export async function until(cond: () => boolean | Promise<boolean>, ms = 15_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (!(await cond()) && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  return cond();
+}
