@@ -21,7 +21,6 @@
 import { closeQuietly } from './connection-reader.js';
 import { AbortError, OsipcError } from './errors.js';
 import { createAnonymousMemory, mapAnonymousMemory, unmapAnonymousMemory } from './os/anonymous-memory.js';
-import { ownStartTime } from './os/liveness.js';
 import { pipeIo } from './os/pipe.js';
 import { MUTEX_BYTES, SharedMutex, type LockResult } from './sync/mutex.js';
 import type { WriteLock } from './connection-writer.js';
@@ -75,22 +74,10 @@ export class Token implements WriteLock {
 
   /**
    * Takes over a token held by `pid`, the process this end came from in the
-   * middle of a frame (the rest of the frame is ours). The mutex words are
-   * docs/interop/sync.md's: state (pid | WAITERS), recorded pid, start time.
+   * middle of a frame (the rest of the frame is ours).
    */
   adoptFrom(pid: number): void {
-    const w = this.#w;
-    const start = ownStartTime();
-    for (;;) {
-      const v = Atomics.load(w, 0);
-      if ((v & 0x3fffffff) !== pid) throw connectionBroken(this.#side); // taken over: the sender died
-      if (Atomics.compareExchange(w, 0, v, process.pid | (v & 0x80000000)) !== v) continue;
-      Atomics.store(w, 1, 0);
-      Atomics.store(w, 2, start % 0x100000000 | 0);
-      Atomics.store(w, 3, Math.floor(start / 0x100000000) | 0);
-      Atomics.store(w, 1, process.pid);
-      return;
-    }
+    if (!this.#mutex.takeFrom(pid)) throw connectionBroken(this.#side); // taken over: the sender died
   }
 
   /** Resolves 1 when the token may be free (it was free a moment ago), 0 on timeout. */

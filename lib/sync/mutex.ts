@@ -102,6 +102,23 @@ export class SharedMutex {
     return Atomics.load(this.#w, STATE) !== 0;
   }
 
+  /**
+   * Makes this process the holder of a mutex that process `pid` holds and hands
+   * over (it sent us the rest of its work). False when `pid` no longer holds it
+   * (another process took it over from `pid`, dead).
+   */
+  takeFrom(pid: number): boolean {
+    if (this.#closed) throw new ClosedError(this.#what);
+    const w = this.#w;
+    for (;;) {
+      const v = Atomics.load(w, STATE);
+      if ((v & PID_MASK) !== pid) return false;
+      if (Atomics.compareExchange(w, STATE, v, this.#pid | (v & WAITERS)) !== v) continue;
+      this.#publish();
+      return true;
+    }
+  }
+
   /** Takes the mutex if it is free, or from a dead owner; never sleeps. */
   tryLock(): TryLockResult {
     if (this.#closed) throw new ClosedError(this.#what);
