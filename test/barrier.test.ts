@@ -50,7 +50,8 @@ describe('Barrier', () => {
     await expect(b.wait()).rejects.toMatchObject({ code: 'ERR_OSIPC_BROKEN_BARRIER' });
     b.reset();
     expect(b.broken).toBe(false);
-    const idx = await Promise.all([b.wait(), b.wait(), b.wait()]);
+    // Explicit timeouts: the default of 100 ms is a timing bet on a loaded 2-CPU machine.
+    const idx = await Promise.all([0, 1, 2].map(() => b.wait({ timeout: 20_000 })));
     expect(idx.sort()).toEqual([0, 1, 2]);
   });
 
