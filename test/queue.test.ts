@@ -267,6 +267,42 @@ describe('Queue in one process', () => {
     expect(q.qsize()).toBe(0);
   });
 
+  // Regression: a large Buffer (its bytes borrowed, not copied) put while the
+  // queue was full lost its progress when copied for the wait, and was written
+  // as NaN-sized chunks (a zero-length first record, then a tail past the ring).
+  it('a large Buffer put that has to wait first arrives whole', async () => {
+    const q = track(new Queue({ maxsize: 1, capacity: 64 * 1024 }));
+    await q.put('first');
+    const big = Buffer.alloc(200_000);
+    for (let i = 0; i < big.length; i++) big[i] = i % 251;
+    const putting = q.put(big); // full by count: waits with its own copy
+    big.fill(0); // the caller may reuse its buffer once put() returned
+    expect(q.getSync({ timeout: 1000 })).toBe('first');
+    const got = (await q.get({ timeout: 5000 })) as Buffer;
+    await putting;
+    expect(got.length).toBe(200_000);
+    expect(got.every((b, i) => b === i % 251)).toBe(true);
+    expect(q.qsize()).toBe(0);
+  });
+
+  it('a getSync that runs out of time mid-message leaves the rest to the next getSync', async () => {
+    const q = track(new Queue({ capacity: 64 * 1024 }));
+    const big = Buffer.alloc(1_000_000, 7);
+    const putting = q.put(big); // streams through the ring in chunks as it drains
+    await sleep(10);
+    let got: unknown;
+    for (let i = 0; i < 1000 && got === undefined; i++) {
+      try {
+        got = q.getSync({ timeout: 0.05 });
+      } catch (err) {
+        expect(err).toBeInstanceOf(QueueEmpty);
+        await sleep(1); // lets the producer write its next chunk
+      }
+    }
+    await putting;
+    expect(Buffer.isBuffer(got) && (got as Buffer).equals(big)).toBe(true);
+  });
+
   it('enforces maxMessageSize', async () => {
     const q = track(new Queue({ maxMessageSize: 1000 }));
     await expect(q.put(Buffer.alloc(2000))).rejects.toMatchObject({ code: 'ERR_OSIPC_MESSAGE_TOO_LARGE' });

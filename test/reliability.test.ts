@@ -162,7 +162,7 @@ const WORKLOADS: Workload[] = [
       const q = new api.Queue({ maxsize: 64, capacity: 1 << 20 });
       return {
         // Share of messages big enough to go through the ring in chunks (up to 1 MB).
-        objects: { queue: q.name, big: Number(process.env.RELIABILITY_QUEUE_BIG ?? 0) },
+        objects: { queue: q.name, big: Number(process.env.RELIABILITY_QUEUE_BIG ?? 0.05) },
         finish: (run) => {
           const left: Uint8Array[] = [];
           for (;;) {

@@ -5,7 +5,6 @@
 import { AbortError, ClosedError, OsipcError, QueueEmpty, QueueFull, TimeoutError } from '../errors.js';
 import { futex, futexUnchecked, type FutexWaitResult } from '../os/futex.js';
 import { validateWaitOptions, type WaitOptions } from '../validate.js';
-import { ownEncoded } from './codec.js';
 import { W } from './layout.js';
 import { Spinner } from './spin.js';
 import type { LockResult, SharedMutex } from '../sync/mutex.js';
@@ -103,7 +102,7 @@ export class QueueEngine {
         if (r === DONE) return RESOLVED;
         if (typeof r === 'object') msg = r;
       }
-      msg ??= ownEncoded(this.ring.encode(value, false)) as Outgoing;
+      msg ??= this.ring.own(this.ring.encode(value, false));
       if (timeout === 0 && !msg.started) throw new QueueFull();
     } catch (err) {
       return Promise.reject(err);
@@ -152,12 +151,9 @@ export class QueueEngine {
         return DONE;
       }
       // It waits from here: it must own its bytes (the caller may reuse theirs).
-      const owned = ownEncoded(m) as Outgoing;
-      owned.sent = m.sent;
-      owned.started = m.started;
       if (m.started) this.#holdsProducer = true;
       else lock.unlock();
-      return owned;
+      return ring.own(m);
     } catch (err) {
       if (m?.started) ring.abandon(m);
       lock.unlock();
@@ -369,13 +365,8 @@ export class QueueEngine {
           else {
             m = ring.encode(value, d === DIRECT_NEEDS_V8);
             done = ring.putEncoded(m);
-            if (!done) {
-              // It may wait: take a copy of borrowed bytes.
-              const owned = ownEncoded(m) as Outgoing;
-              owned.sent = m.sent;
-              owned.started = m.started;
-              m = owned;
-            }
+            // It may wait: take a copy of borrowed bytes.
+            if (!done) m = ring.own(m);
           }
         } else if (m.started || !ring.isFull()) {
           done = ring.putEncoded(m);
@@ -455,20 +446,17 @@ export class QueueEngine {
 
   // Takes with the consumer lock held; keeps the lock only for PARTIAL.
   #takeHolding(): unknown {
+    this.#holdsConsumer = true;
     let r: unknown;
     try {
       r = this.#take();
     } catch (err) {
-      this.ring.consumerLock.unlock();
+      this.#releaseConsumer();
       throw err;
     }
-    if (r === PARTIAL) {
-      this.#holdsConsumer = true;
-      // The rest arrives in the background even if the caller stops waiting.
-      void this.#getPump();
-    } else {
-      this.ring.consumerLock.unlock();
-    }
+    // PARTIAL: the rest arrives in the background even if the caller stops waiting.
+    if (r === PARTIAL) void this.#getPump();
+    else this.#releaseConsumer();
     return r;
   }
 
@@ -584,11 +572,13 @@ export class QueueEngine {
   getNowait(): unknown {
     this.#checkOpen();
     if (this.#stash.length > 0 && this.#getters.length === 0) return this.#stash.shift();
-    if (this.#holdsConsumer || this.#getters.length > 0) throw new QueueEmpty();
-    const ring = this.ring;
-    const l = lockBriefly(ring.consumerLock);
-    if (l === 'timed-out') throw new QueueEmpty();
-    ring.lockedConsumer(l);
+    if (this.#getters.length > 0) throw new QueueEmpty();
+    // Holding the lock already (an earlier call began a message): go on with it.
+    if (!this.#holdsConsumer) {
+      const l = lockBriefly(this.ring.consumerLock);
+      if (l === 'timed-out') throw new QueueEmpty();
+      this.ring.lockedConsumer(l);
+    }
     const r = this.#takeHolding();
     // PARTIAL: the rest of that message arrives in the background for the next get.
     if (r === EMPTY || r === PARTIAL) throw new QueueEmpty();
@@ -599,14 +589,20 @@ export class QueueEngine {
     const { timeout } = validateWaitOptions(options);
     this.#checkOpen();
     if (this.#stash.length > 0 && this.#getters.length === 0) return this.#stash.shift();
-    if (this.#holdsConsumer) throw wouldDeadlock('getSync', 'get');
+    // A pending get() is first in line for the message this process is taking.
+    if (this.#holdsConsumer && this.#getters.length > 0) throw wouldDeadlock('getSync', 'get');
     const ring = this.ring;
     const lock = ring.consumerLock;
     const deadline = performance.now() + timeout;
     for (;;) {
-      const l = lock.lockSync({ timeout: Math.max(0, deadline - performance.now()) });
-      if (l === 'timed-out') throw new QueueEmpty();
-      ring.lockedConsumer(l);
+      // Holding the lock already: an earlier call timed out mid-message, and
+      // this one takes over the rest (the background pump finds it done).
+      if (!this.#holdsConsumer) {
+        const l = lock.lockSync({ timeout: Math.max(0, deadline - performance.now()) });
+        if (l === 'timed-out') throw new QueueEmpty();
+        this.#holdsConsumer = true;
+        ring.lockedConsumer(l);
+      }
       let r: unknown;
       try {
         r = this.#take();
@@ -621,16 +617,15 @@ export class QueueEngine {
           r = ring.take();
         }
       } catch (err) {
-        lock.unlock();
+        this.#releaseConsumer();
         throw err;
       }
       if (r === PARTIAL) {
         // Out of time mid-message: the rest arrives in the background for the next get.
-        this.#holdsConsumer = true;
         void this.#getPump();
         throw new QueueEmpty();
       }
-      lock.unlock();
+      this.#releaseConsumer();
       if (r !== EMPTY) return r;
       if (this.#spinner.spin(this.#arrived)) continue;
       const seq = ring.armNotEmpty();

@@ -19,7 +19,7 @@ import { OsipcError } from '../errors.js';
 import { futexUnchecked } from '../os/futex.js';
 import { SharedMemory } from '../os/shared-memory.js';
 import {
-  Codec, CODEC_IDS, DIRECT_NEEDS_V8, DIRECT_NO_ROOM, codecName, copyParts, type CodecName, type Encoded,
+  Codec, CODEC_IDS, DIRECT_NEEDS_V8, DIRECT_NO_ROOM, codecName, copyParts, ownEncoded, type CodecName, type Encoded,
 } from './codec.js';
 import {
   HEADER_BYTES, MAGIC, MAX_CAPACITY, MAX_MESSAGE_LIMIT, MIN_CAPACITY, OFF, REC_ABORT, REC_FIRST, REC_HEADER,
@@ -309,6 +309,19 @@ export class Ring {
     e.sent = 0;
     e.started = false;
     return e;
+  }
+
+  /**
+   * `m` with bytes of its own, to keep across waits (the caller may reuse a
+   * Buffer it passed, and the codec reuses its scratch). Its progress goes
+   * along: a copy that lost `sent` would write NaN-sized chunks.
+   */
+  own(m: Outgoing): Outgoing {
+    if (m.owned) return m;
+    const owned = ownEncoded(m) as Outgoing;
+    owned.sent = m.sent;
+    owned.started = m.started;
+    return owned;
   }
 
   /**
