@@ -1,3 +1,5 @@
+import { readdirSync, readlinkSync } from 'node:fs';
+import { release } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SharedMemory, futex } from 'osipc';
 import { spawnNode, collect, waitForLine } from './helpers/child.js';
@@ -71,9 +73,9 @@ describe('futex', () => {
     await expect(futex.wait(view, 3, 0, { signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
   });
 
-  it('keeps 300 waits pending on its own threads and wakes them all', async () => {
+  it('keeps 1500 waits pending (more than the io_uring takes: the rest on its own threads) and wakes them all', async () => {
     const { view } = word();
-    const waits = Array.from({ length: 300 }, (_, i) => futex.wait(view, 4 + (i % 8), 0, { timeout: 30_000 }));
+    const waits = Array.from({ length: 1500 }, (_, i) => futex.wait(view, 4 + (i % 8), 0, { timeout: 30_000 }));
     await new Promise((r) => setTimeout(r, 100));
     for (let i = 0; i < 8; i++) Atomics.store(view, 4 + i, 1);
     // Waiters not yet asleep see the new value; sleepers are woken, perhaps in
@@ -98,5 +100,57 @@ describe('futex', () => {
     expect(() => futex.waitSync(view, 0, 0, { timeout: -1 })).toThrow(RangeError);
     expect(() => futex.waitSync(view, 0, 0, { timeout: NaN })).toThrow(RangeError);
     expect(() => futex.waitSync(new Int32Array(new SharedArrayBuffer(8)), 0, 0)).toThrow(TypeError);
+  });
+
+  // Linux >= 6.7: Promise waits are io_uring FUTEX_WAIT requests that the event
+  // loop polls (one wake-up hop instead of two through a wait thread).
+  const [major, minor] = release().split('.').map(Number) as [number, number];
+  const ringKernel = process.platform === 'linux' && (major > 6 || (major === 6 && minor >= 7));
+  it.runIf(ringKernel)('waits through an io_uring here, woken by a plain futex wake from another process', async () => {
+    const { shm, view } = word();
+    const waiting = futex.wait(view, 12, 0, { timeout: 20_000 });
+    const rings = readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`) === 'anon_inode:[io_uring]';
+      } catch {
+        return false;
+      }
+    });
+    expect(rings.length).toBe(1);
+    const child = spawnNode(`
+      import { SharedMemory, futex } from 'osipc';
+      const s = SharedMemory.open(process.argv[2]);
+      const v = new Int32Array(s.buffer);
+      Atomics.store(v, 12, 1);
+      console.log('woke', futex.wake(v, 12));
+      s.close();`, [shm.name]);
+    expect(await waiting).toBe('ok');
+    expect((await collect(child)).stdout).toMatch(/woke 1/);
+  });
+
+  it('with OSIPC_FUTEX_RING=0 the wait threads serve the same waits, timeouts and aborts', async () => {
+    const { shm, view } = word();
+    const child = spawnNode(`
+      import { readdirSync, readlinkSync } from 'node:fs';
+      import { SharedMemory, futex } from 'osipc';
+      const s = SharedMemory.open(process.argv[2]);
+      const v = new Int32Array(s.buffer);
+      const timedOut = await futex.wait(v, 13, 0, { timeout: 20 });
+      const ac = new AbortController();
+      setTimeout(() => ac.abort(), 20);
+      const aborted = await futex.wait(v, 13, 0, { signal: ac.signal }).catch((e) => e.name);
+      console.log('waiting');
+      while (Atomics.load(v, 14) === 0) await futex.wait(v, 14, 0);
+      const rings = readdirSync('/proc/self/fd').filter((fd) => {
+        try { return readlinkSync('/proc/self/fd/' + fd) === 'anon_inode:[io_uring]'; } catch { return false; }
+      });
+      console.log(timedOut, aborted, 'woke', Atomics.load(v, 14), 'rings', rings.length);
+      s.close();`, [shm.name], { env: { ...process.env, OSIPC_FUTEX_RING: '0' } });
+    await waitForLine(child, /waiting/);
+    Atomics.store(view, 14, 7);
+    futex.wake(view, 14);
+    const res = await collect(child);
+    expect(res.stderr).toBe('');
+    expect(res.stdout).toMatch(/timed-out AbortError woke 7 rings 0/);
   });
 });

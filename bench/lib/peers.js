@@ -9,9 +9,9 @@ const FORK_CHILD = here('../peers/fork-ipc-child.js');
 const DEFAULT_TIMEOUT = 120_000;
 
 /** Runs a program to completion; resolves with its stdout, rejects on failure or after `timeout` ms. */
-export function runPeer(cmd, args = [], { timeout = DEFAULT_TIMEOUT } = {}) {
+export function runPeer(cmd, args = [], { timeout = DEFAULT_TIMEOUT, env = process.env } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args.map(String), { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args.map(String), { stdio: ['ignore', 'pipe', 'pipe'], env });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d) => (out += d));

@@ -24,6 +24,10 @@ export default async function (b) {
 
   await b.measure('osipc.semaphore.pingpong_rtt', us,
     async () => parseFigure(await b.node(peer('sync-pingpong.js'), ['promise', rtts])));
+  // The same Promise form with the wait threads instead of io_uring (Linux 6.7+): what one hop saves.
+  await b.measure('osipc.semaphore.pingpong_rtt_threads', us,
+    async () => parseFigure(await b.node(peer('sync-pingpong.js'), ['promise', rtts],
+      { env: { ...process.env, OSIPC_FUTEX_RING: '0' } })));
   await b.measure('osipc.semaphore.pingpong_rtt_sync', us,
     async () => parseFigure(await b.node(peer('sync-pingpong.js'), ['sync', rtts])));
 
@@ -45,6 +49,7 @@ export default async function (b) {
   b.compare('osipc.lock.uncontended_sync', 'py.mp_lock.uncontended', { atLeast: 5, note: 'uncontended acquire+release vs multiprocessing.Lock' });
   b.compare('osipc.semaphore.pingpong_rtt', 'c.posix_sem.rtt', { atMost: 1.5, note: 'Promise form vs C sem_wait/sem_post' });
   b.compare('osipc.semaphore.pingpong_rtt_sync', 'c.posix_sem.rtt', { atMost: 1.5, note: 'Sync form vs C sem_wait/sem_post' });
+  b.compare('osipc.semaphore.pingpong_rtt', 'osipc.semaphore.pingpong_rtt_threads', { note: 'Promise form: io_uring futex wait vs the wait threads (reference)' });
   b.compare('osipc.semaphore.pingpong_rtt', 'py.mp_lock.pingpong_rtt', { atMost: 0.2, note: 'Promise form vs multiprocessing.Lock (goal: 5x faster)' });
   b.compare('osipc.semaphore.pingpong_rtt_sync', 'py.mp_lock.pingpong_rtt', { atMost: 0.2, note: 'Sync form vs multiprocessing.Lock (goal: 5x faster)' });
 }

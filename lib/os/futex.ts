@@ -4,6 +4,7 @@
 // Linux: futex(2). macOS: __ulock_wait/__ulock_wake (shared). Elsewhere ENOSYS.
 import { native } from '../binding.js';
 import { AbortError } from '../errors.js';
+import { ringWait } from './futex-ring.js';
 import { typeError, rangeError, validateInteger, validateWaitOptions, type WaitOptions } from '../validate.js';
 
 export type FutexWaitResult = 'ok' | 'not-equal' | 'timed-out';
@@ -46,8 +47,9 @@ export interface FutexWaitOptions extends WaitOptions {
 
 export const futex = {
   /**
-   * Sleeps while `view[index] === expected`, on one of osipc's own threads (the
-   * event loop runs on). Resolves 'ok' when woken (re-check your condition: a
+   * Sleeps while `view[index] === expected` without blocking the event loop:
+   * on Linux >= 6.7 the kernel completes the wait through an io_uring that the
+   * event loop polls, elsewhere one of osipc's own threads waits. Resolves 'ok' when woken (re-check your condition: a
    * wake may be spurious), 'not-equal' when the word already differed, or
    * 'timed-out'. Rejects with an AbortError when `signal` fires.
    */
@@ -58,12 +60,21 @@ export const futex = {
     if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
     if ((Atomics.load(view, index) | 0) !== want) return 'not-equal';
     if (timeout === 0) return 'timed-out';
-    const [promise, id] = binding.futexWaitAsync(view.buffer as ArrayBuffer, offset, want, timeout,
-      options?.ref !== false);
+    const ref = options?.ref !== false;
+    let promise: Promise<FutexWaitResult | 'cancelled'>;
+    let cancel: () => void;
+    const ringed = ringWait(view.buffer as ArrayBuffer, offset, want, timeout, ref);
+    if (ringed !== null) {
+      ({ promise, cancel } = ringed);
+    } else {
+      const [p, id] = binding.futexWaitAsync(view.buffer as ArrayBuffer, offset, want, timeout, ref);
+      promise = p;
+      cancel = () => binding.cancelWait(id);
+    }
     if (!signal) return promise as Promise<FutexWaitResult>;
     return new Promise<FutexWaitResult>((resolve, reject) => {
       const onAbort = (): void => {
-        binding.cancelWait(id);
+        cancel();
         reject(new AbortError(undefined, { cause: signal.reason }));
       };
       signal.addEventListener('abort', onAbort, { once: true });

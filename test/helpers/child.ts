@@ -7,11 +7,12 @@ import { fileURLToPath } from 'node:url';
 export const packageRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /** Runs `code`; as in a script, its arguments start at process.argv[2]. */
-export function spawnNode(code: string, args: string[] = []): ChildProcess {
+export function spawnNode(code: string, args: string[] = [], options: { env?: NodeJS.ProcessEnv } = {}): ChildProcess {
   // With -e, argv[1] is the first argument: a placeholder keeps script numbering.
   return spawn(process.execPath, ['--input-type=module', '-e', code, '--', '[eval]', ...args], {
     cwd: packageRoot,
     stdio: ['pipe', 'pipe', 'pipe'],
+    env: options.env ?? process.env,
   });
 }
 

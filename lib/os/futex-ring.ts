@@ -1,0 +1,156 @@
+// Promise futex waits on an io_uring (Linux >= 6.7; native/sys/futex_ring.h):
+// the kernel completes a wait when any process wakes the word, and the ring's
+// fd, polled by libuv, wakes the event loop itself. One ring per thread.
+// Where the kernel lacks it (older Linux, io_uring disabled, macOS), or with
+// too many waits in flight, ringWait() returns null and futex.ts uses the wait
+// service's threads instead. OSIPC_FUTEX_RING=0 turns it off (to compare).
+import { native } from '../binding.js';
+import { READABLE } from './poller.js';
+
+export type RingOutcome = 'ok' | 'not-equal' | 'timed-out' | 'cancelled';
+
+interface NativeRing {
+  readonly fd: number;
+  wait(buffer: ArrayBuffer, byteOffset: number, expected: number, id: number): number;
+  cancel(id: number): number;
+  reap(ids: Float64Array, results: Int32Array): number;
+  close(): void;
+}
+interface NativePoller {
+  start(events: number): void;
+  stop(): void;
+  ref(): void;
+  unref(): void;
+  onevent?: (status: number, events: number) => void;
+}
+const binding = native as {
+  FutexRing: new () => NativeRing;
+  Poller: new (fd: number) => NativePoller;
+  makeErrnoError(errno: number, syscall: string): Error;
+};
+
+const EAGAIN = 11;
+const ECANCELED = 125;
+/** Waits in flight at most (each may leave two completions: its own and its cancel's). */
+const MAX_IN_FLIGHT = 1024;
+
+interface Pending {
+  buffer: ArrayBuffer; // kept alive (and mapped) while the kernel watches its word
+  resolve(outcome: RingOutcome): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout | undefined;
+  ref: boolean;
+  /** Why it was cancelled, if it was: the outcome its ECANCELED completion means. */
+  cancelledAs: RingOutcome | null;
+}
+
+class Ring {
+  readonly #ring: NativeRing;
+  readonly #poller: NativePoller;
+  readonly #pending = new Map<number, Pending>();
+  readonly #ids = new Float64Array(256);
+  readonly #results = new Int32Array(256);
+  #nextId = 1;
+  #refs = 0;
+  #polling = false;
+
+  constructor() {
+    this.#ring = new binding.FutexRing();
+    this.#poller = new binding.Poller(this.#ring.fd);
+    this.#poller.onevent = () => this.#reap();
+    this.#poller.unref();
+  }
+
+  get full(): boolean {
+    return this.#pending.size >= MAX_IN_FLIGHT;
+  }
+
+  /** Arms a wait; null when the kernel refused it (the caller falls back). */
+  wait(buffer: ArrayBuffer, byteOffset: number, expected: number, timeoutMs: number, ref: boolean):
+    { promise: Promise<RingOutcome>; cancel(): void } | null {
+    const id = this.#nextId++;
+    if (this.#ring.wait(buffer, byteOffset, expected, id) !== 0) return null;
+    let entry!: Pending;
+    const promise = new Promise<RingOutcome>((resolve, reject) => {
+      entry = { buffer, resolve, reject, timer: undefined, ref, cancelledAs: null };
+    });
+    this.#pending.set(id, entry);
+    if (ref && this.#refs++ === 0) this.#poller.ref();
+    if (!this.#polling) {
+      this.#polling = true;
+      this.#poller.start(READABLE);
+    }
+    if (timeoutMs !== Infinity) {
+      entry.timer = setTimeout(() => this.#cancel(id, 'timed-out'), timeoutMs);
+      if (!ref) entry.timer.unref();
+    }
+    return { promise, cancel: () => this.#cancel(id, 'cancelled') };
+  }
+
+  #cancel(id: number, as: RingOutcome): void {
+    const p = this.#pending.get(id);
+    if (p === undefined || p.cancelledAs !== null) return;
+    p.cancelledAs = as;
+    // Already completed (its completion waits to be reaped) is fine: -ENOENT.
+    this.#ring.cancel(id);
+  }
+
+  // The ring's fd is readable: settle every completed wait.
+  #reap(): void {
+    const ids = this.#ids;
+    const results = this.#results;
+    for (;;) {
+      const n = this.#ring.reap(ids, results);
+      for (let i = 0; i < n; i++) this.#settle(ids[i]!, results[i]!);
+      if (n < ids.length) break;
+    }
+    if (this.#pending.size === 0 && this.#polling) {
+      this.#polling = false;
+      this.#poller.stop();
+    }
+  }
+
+  #settle(id: number, res: number): void {
+    const p = this.#pending.get(id);
+    if (p === undefined) return;
+    this.#pending.delete(id);
+    if (p.timer !== undefined) clearTimeout(p.timer);
+    if (p.ref && --this.#refs === 0) this.#poller.unref();
+    // Woken before a cancel took effect: a real wake, reported as such.
+    if (res === 0) p.resolve('ok');
+    else if (res === -EAGAIN) p.resolve('not-equal');
+    else if (res === -ECANCELED) p.resolve(p.cancelledAs ?? 'cancelled');
+    else p.reject(binding.makeErrnoError(-res, 'futex_wait'));
+  }
+}
+
+let ring: Ring | null | undefined;
+let ringPid = 0;
+
+function theRing(): Ring | null {
+  // A fork() child shares its parent's ring (completions would go to whoever
+  // reaps first): it must not use it.
+  if (ring !== undefined) return ringPid === process.pid ? ring : null;
+  ring = null;
+  ringPid = process.pid;
+  if (process.platform === 'linux' && process.env.OSIPC_FUTEX_RING !== '0') {
+    try {
+      ring = new Ring();
+    } catch {
+      // No io_uring futex wait here: the wait service serves every wait.
+    }
+  }
+  return ring;
+}
+
+/**
+ * Arms a Promise wait on the word at `byteOffset` of `buffer` while it holds
+ * `expected`; `timeoutMs` may be Infinity. Null when this thread has no ring
+ * (or too many waits in flight): use the wait service.
+ */
+export function ringWait(buffer: ArrayBuffer, byteOffset: number, expected: number, timeoutMs: number,
+  ref: boolean): { promise: Promise<RingOutcome>; cancel(): void } | null {
+  const r = theRing();
+  if (r === null || r.full) return null;
+  return r.wait(buffer, byteOffset, expected, timeoutMs, ref);
+}
