@@ -60,17 +60,7 @@ export const futex = {
     if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
     if ((Atomics.load(view, index) | 0) !== want) return 'not-equal';
     if (timeout === 0) return 'timed-out';
-    const ref = options?.ref !== false;
-    let promise: Promise<FutexWaitResult | 'cancelled'>;
-    let cancel: () => void;
-    const ringed = ringWait(view.buffer as ArrayBuffer, offset, want, timeout, ref);
-    if (ringed !== null) {
-      ({ promise, cancel } = ringed);
-    } else {
-      const [p, id] = binding.futexWaitAsync(view.buffer as ArrayBuffer, offset, want, timeout, ref);
-      promise = p;
-      cancel = () => binding.cancelWait(id);
-    }
+    const { promise, cancel } = arm(view.buffer as ArrayBuffer, offset, want, timeout, options?.ref !== false);
     if (!signal) return promise as Promise<FutexWaitResult>;
     return new Promise<FutexWaitResult>((resolve, reject) => {
       const onAbort = (): void => {
@@ -104,6 +94,21 @@ export const futex = {
   },
 };
 
+/** A pending Promise wait and the way to end it early (it then resolves 'cancelled'). */
+export interface PendingWait {
+  promise: Promise<FutexWaitResult | 'cancelled'>;
+  cancel(): void;
+}
+
+// Arms a Promise wait: through the io_uring when this thread has one, else
+// on the wait service's threads.
+function arm(buffer: ArrayBuffer, byteOffset: number, expected: number, timeoutMs: number, ref: boolean): PendingWait {
+  const ringed = ringWait(buffer, byteOffset, expected, timeoutMs, ref);
+  if (ringed !== null) return ringed;
+  const [promise, id] = binding.futexWaitAsync(buffer, byteOffset, expected, timeoutMs, ref);
+  return { promise, cancel: () => binding.cancelWait(id) };
+}
+
 /**
  * @internal The same calls without argument checks, for osipc's own lock and
  * semaphore loops (their words are checked once, when the object is built):
@@ -112,6 +117,14 @@ export const futex = {
 export const futexUnchecked = {
   waitSync(buffer: ArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): FutexWaitResult {
     return OUTCOMES[binding.futexWaitSync(buffer, byteOffset, expected, timeoutMs)]!;
+  },
+  /**
+   * A Promise wait ended early by `cancel()` rather than an AbortSignal: the
+   * hot loops of locks and queues sleep and wake often, and an AbortController
+   * with its event listeners costs microseconds per sleep.
+   */
+  waitAsync(buffer: ArrayBuffer, byteOffset: number, expected: number, timeoutMs: number): PendingWait {
+    return arm(buffer, byteOffset, expected, timeoutMs, true);
   },
   wake(buffer: ArrayBuffer, byteOffset: number, count: number): number {
     return binding.futexWake(buffer, byteOffset, count);

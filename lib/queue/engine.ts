@@ -3,7 +3,7 @@
 // up locally, first come first served, and share one lock wait or futex wait),
 // the Sync forms and the Nowait forms. The ring (ring.ts) does the memory.
 import { AbortError, ClosedError, OsipcError, QueueEmpty, QueueFull, TimeoutError } from '../errors.js';
-import { futex, futexUnchecked, type FutexWaitResult } from '../os/futex.js';
+import { futexUnchecked, type FutexWaitResult } from '../os/futex.js';
 import { validateWaitOptions, type WaitOptions } from '../validate.js';
 import { W } from './layout.js';
 import { Spinner } from './spin.js';
@@ -64,9 +64,9 @@ export class QueueEngine {
   #holdsConsumer = false;
   #holdsProducer = false;
   // Aborts the pump's current wait when nobody is left waiting (or at close).
-  #getWait: AbortController | null = null;
-  #putWait: AbortController | null = null;
-  #joinWait: AbortController | null = null;
+  #getWait: { abort(): void } | null = null;
+  #putWait: { abort(): void } | null = null;
+  #joinWait: { abort(): void } | null = null;
   // Messages taken off the ring for a call that gave up meanwhile: the next get has them.
   #stash: unknown[] = [];
   readonly #spinner: Spinner;
@@ -812,16 +812,13 @@ export class QueueEngine {
   // Sleeps on a header futex word until woken, `limit` ms pass, or the wait
   // is cancelled (nobody left waiting, or close).
   async #sleep(index: number, seq: number, side: 'get' | 'put' | 'join', limit: number): Promise<string> {
-    const ac = new AbortController();
-    if (side === 'get') this.#getWait = ac;
-    else if (side === 'put') this.#putWait = ac;
-    else this.#joinWait = ac;
-    try {
-      return await futex.wait(this.ring.words, index, seq, { timeout: limit, signal: ac.signal });
-    } catch (err) {
-      if (err instanceof AbortError) return 'cancelled';
-      throw err;
-    }
+    const w = this.ring.words;
+    const { promise, cancel } = futexUnchecked.waitAsync(w.buffer as ArrayBuffer, w.byteOffset + index * 4, seq, limit);
+    const handle = { abort: cancel };
+    if (side === 'get') this.#getWait = handle;
+    else if (side === 'put') this.#putWait = handle;
+    else this.#joinWait = handle;
+    return promise;
   }
 
   /**

@@ -12,7 +12,7 @@
 // same live process (pid + start time, so a reused pid is not mistaken for it)
 // and takes the lock over from a dead one ('owner-died').
 import { AbortError, ClosedError, OsipcError } from '../errors.js';
-import { futex, futexUnchecked } from '../os/futex.js';
+import { futexUnchecked } from '../os/futex.js';
 import { ownStartTime, processStartTime } from '../os/liveness.js';
 import { rangeError, typeError, validateInteger, validateWaitOptions } from '../validate.js';
 
@@ -58,7 +58,8 @@ export class SharedMutex {
   readonly #startHi: number;
   #queue: Pending[] = [];
   #pumping = false;
-  #abort: AbortController | null = null;
+  /** Ends the pump's current futex wait early (nobody left waiting, or close). */
+  #cancelWait: (() => void) | null = null;
   #closed = false;
   readonly #what: string;
   readonly #reentrant: boolean;
@@ -252,7 +253,7 @@ export class SharedMutex {
       p.cleanup();
       p.reject(err);
     }
-    this.#abort?.abort();
+    this.#cancelWait?.();
   }
 
   #checkOpen(): void {
@@ -350,7 +351,7 @@ export class SharedMutex {
     entry.cleanup();
     const i = this.#queue.indexOf(entry);
     if (i !== -1) this.#queue.splice(i, 1);
-    if (this.#queue.length === 0) this.#abort?.abort();
+    if (this.#queue.length === 0) this.#cancelWait?.();
   }
 
   // Serves queued lock() calls in order with at most one native wait at a time.
@@ -372,14 +373,16 @@ export class SharedMutex {
           p.resolve(r);
           continue;
         }
-        if (this.#abort === null || this.#abort.signal.aborted) this.#abort = new AbortController();
         try {
-          await futex.wait(this.#w, STATE, r, { timeout: OWNER_CHECK_MS, signal: this.#abort.signal });
+          const { promise, cancel } = futexUnchecked.waitAsync(this.#w.buffer as ArrayBuffer, this.#w.byteOffset, r,
+            OWNER_CHECK_MS);
+          this.#cancelWait = cancel;
+          await promise;
         } catch (err) {
-          if (!(err instanceof AbortError)) {
-            this.#failAll(err);
-            return;
-          }
+          this.#failAll(err);
+          return;
+        } finally {
+          this.#cancelWait = null;
         }
       }
     } finally {

@@ -4,7 +4,7 @@
 // can, it announces itself (`prepare`) and sleeps on the word for a bounded
 // slice, so a lost wake-up costs at most one slice.
 import { AbortError, ClosedError } from '../errors.js';
-import { futex, futexUnchecked } from '../os/futex.js';
+import { futexUnchecked } from '../os/futex.js';
 
 export const TIMED_OUT: unique symbol = Symbol('timed-out');
 export type TimedOut = typeof TIMED_OUT;
@@ -41,7 +41,8 @@ export class WaitQueue<R, C = undefined> {
   readonly #what: string;
   #queue: Pending<R, C>[] = [];
   #pumping = false;
-  #abort: AbortController | null = null;
+  /** Ends the pump's current futex wait early (nobody left waiting, or close). */
+  #cancelWait: (() => void) | null = null;
   #closed = false;
 
   constructor(view: Int32Array, index: number, spec: WaitSpec<R, C>, what: string) {
@@ -123,7 +124,7 @@ export class WaitQueue<R, C = undefined> {
     if (this.#closed) return;
     this.#closed = true;
     this.#failAll(new ClosedError(this.#what));
-    this.#abort?.abort();
+    this.#cancelWait?.();
   }
 
   #drop(entry: Pending<R, C>): void {
@@ -133,7 +134,7 @@ export class WaitQueue<R, C = undefined> {
       this.#queue.splice(i, 1);
       this.#spec.leave?.(entry.ctx);
     }
-    if (this.#queue.length === 0) this.#abort?.abort();
+    if (this.#queue.length === 0) this.#cancelWait?.();
   }
 
   #failAll(err: unknown): void {
@@ -175,15 +176,20 @@ export class WaitQueue<R, C = undefined> {
           this.#spec.finish();
           continue;
         }
-        if (this.#abort === null || this.#abort.signal.aborted) this.#abort = new AbortController();
         try {
-          await futex.wait(this.#view, this.#index, expected, { timeout: SLICE_MS, signal: this.#abort.signal });
+          const v = this.#view;
+          const { promise, cancel } = futexUnchecked.waitAsync(v.buffer as ArrayBuffer, v.byteOffset + this.#index * 4,
+            expected, SLICE_MS);
+          this.#cancelWait = cancel;
+          await promise;
         } catch (err) {
-          if (!(err instanceof AbortError) && !this.#closed) {
+          if (!this.#closed) {
             this.#spec.finish();
             this.#failAll(err);
             return;
           }
+        } finally {
+          this.#cancelWait = null;
         }
         // Closed while asleep: the mapping may be gone (finish() would throw on
         // the detached buffer, an unhandled rejection); nothing is left to withdraw.
