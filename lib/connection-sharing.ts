@@ -33,6 +33,9 @@ const TOKEN_BYTES = 32;
 const IN_FRAME = MUTEX_BYTES / 4; // 1 while a holder is (or may be) inside a frame
 const BROKEN = IN_FRAME + 1; // 1 once a holder died inside a frame: for good
 const SEGMENT_BYTES = 2 * TOKEN_BYTES;
+// Why a pending wait was ended early.
+const TAKEN = Symbol('taken by this process');
+const CANCELLED = Symbol('cancelled');
 
 /** A holder of this end died in the middle of a message: the stream is misaligned. */
 export function connectionBroken(side: 'read' | 'write'): OsipcError {
@@ -45,8 +48,10 @@ export class Token implements WriteLock {
   readonly #w: Int32Array;
   readonly #side: 'read' | 'write';
   readonly #sharing: Sharing;
-  #cancel = new AbortController();
   #cancelReason: Error | null = null;
+  // Pending waits, ended early by cancel() or when this process takes the
+  // token (they would otherwise wait for their own process, for ever).
+  readonly #waits = new Set<AbortController>();
 
   constructor(sharing: Sharing, buffer: ArrayBuffer, byteOffset: number, side: 'read' | 'write') {
     this.#sharing = sharing;
@@ -55,14 +60,22 @@ export class Token implements WriteLock {
     this.#w = new Int32Array(buffer, byteOffset, TOKEN_BYTES / 4);
   }
 
+  /** True when this process alone holds the end; throws ERR_OSIPC_CONNECTION_BROKEN for a broken side. */
   isExclusive(): boolean {
-    return this.#sharing.isExclusive();
+    if (!this.#sharing.isExclusive()) return false;
+    // Alone now, this process would read or write without the token: a holder
+    // that closed mid-frame before going must still break it.
+    if (Atomics.load(this.#w, BROKEN) !== 0) throw connectionBroken(this.#side);
+    return true;
   }
 
   /** Takes the token if free (or from a dead holder); throws ERR_OSIPC_CONNECTION_BROKEN. */
   tryAcquire(): boolean {
     const r = this.#mutex.tryLock();
-    return r === 'busy' ? false : this.#entered(r);
+    if (r === 'busy') return false;
+    this.#entered(r);
+    this.#endWaits(TAKEN);
+    return true;
   }
 
   /** Lets the token go; `midFrame`: this holder leaves a frame half done (the end breaks). */
@@ -78,17 +91,30 @@ export class Token implements WriteLock {
    */
   adoptFrom(pid: number): void {
     if (!this.#mutex.takeFrom(pid)) throw connectionBroken(this.#side); // taken over: the sender died
+    this.#endWaits(TAKEN);
   }
 
-  /** Resolves 1 when the token may be free (it was free a moment ago), 0 on timeout. */
+  /**
+   * Resolves 1 when the token may be free (it was free a moment ago) or this
+   * process took it meanwhile (the caller goes on as its holder), 0 on timeout.
+   */
   async wait(timeout: number, signal?: AbortSignal): Promise<number> {
-    const own = this.#cancel.signal;
+    if (this.#cancelReason !== null) throw this.#cancelReason;
+    const ac = new AbortController();
+    const onAbort = (): void => ac.abort(signal!.reason);
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+    this.#waits.add(ac);
     let r: LockResult;
     try {
-      r = await this.#mutex.lock({ timeout, signal: signal ? AbortSignal.any([own, signal]) : own });
+      r = await this.#mutex.lock({ timeout, signal: ac.signal });
     } catch (err) {
-      if (err instanceof AbortError && own.aborted) throw this.#cancelReason!;
+      if (err instanceof AbortError && ac.signal.reason === TAKEN) return 1; // the caller goes on as holder
+      if (err instanceof AbortError && ac.signal.reason === CANCELLED) throw this.#cancelReason!;
       throw err;
+    } finally {
+      this.#waits.delete(ac);
+      signal?.removeEventListener('abort', onAbort);
     }
     return this.#passThrough(r);
   }
@@ -100,11 +126,15 @@ export class Token implements WriteLock {
   /** Ends pending waits with `err` (the end is closing). */
   cancel(err: Error): void {
     this.#cancelReason = err;
-    this.#cancel.abort();
+    this.#endWaits(CANCELLED);
   }
 
   close(): void {
     this.#mutex.close();
+  }
+
+  #endWaits(why: symbol): void {
+    for (const ac of this.#waits) ac.abort(why);
   }
 
   // A wait takes the token only to learn it is free (and to find a dead

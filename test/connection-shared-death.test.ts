@@ -71,6 +71,25 @@ describe('a holder killed mid-message on a shared Connection end', () => {
     await expect(r.recv({ timeout: 10_000 })).rejects.toMatchObject(BROKEN); // for good
   });
 
+  it('a holder that closes mid-read and exits: the last holder, alone now, still gets ERR_OSIPC_CONNECTION_BROKEN', async () => {
+    const [r, w] = Pipe({ duplex: false });
+    open.push(r, w);
+    const reader = spawnWithArgs(holders, 'readPartAndLeave', [r]);
+    children.push(reader);
+    const lines = lineReader(reader);
+    await lines(/^reading/);
+    const part = Buffer.alloc(4 + 32 * 1024, 0x62);
+    part.writeInt32BE(64 * 1024, 0);
+    expect(writeSync(w.fileno(), part)).toBe(part.length);
+    expect(await lines(/^failed/)).toBe('failed ERR_OSIPC_TIMEOUT');
+    expect((await reader.result).code).toBe(0);
+    // The rest of its message, then a whole one: read from the middle, without the token, they are garbage.
+    expect(writeSync(w.fileno(), Buffer.alloc(32 * 1024, 0x62))).toBe(32 * 1024);
+    await w.sendBytes(Buffer.from('whole'));
+    await expect(r.recvBytes({ timeout: 10_000 })).rejects.toMatchObject(BROKEN);
+    expect(() => r.recvBytesSync({ timeout: 1000 })).toThrow(expect.objectContaining(BROKEN));
+  });
+
   it('a holder killed between messages breaks nothing: the others go on', async () => {
     const [r, w] = Pipe({ duplex: false });
     open.push(r, w);
