@@ -2,6 +2,7 @@
 // how much of each is in use, what fails when one bites, and what to change.
 import { readFileSync, statfsSync } from 'node:fs';
 import { release } from 'node:os';
+import { futexWaitMethod } from '../os/futex-ring.js';
 import type { Inventory } from './inventory.js';
 
 export interface Check {
@@ -110,6 +111,11 @@ export function runChecks(inv: Inventory): Check[] {
     `hard limit ${nofile.hard ?? 'unlimited'}. Every open MessageQueue, Pipe end, Connection, Process and poller holds ` +
     'a file descriptor: past it, opens fail with EMFILE. Raise: ulimit -n N (up to the hard limit), LimitNOFILE= in systemd');
   add(proc, 'kernel', `${process.platform} ${release()}`, null, `node ${process.version}`);
+  const wait = futexWaitMethod();
+  add(proc, 'Promise futex waits', wait.ring ? 'io_uring' : 'wait threads', null, wait.ring
+    ? `${wait.why}: a wake-up reaches the event loop in one hop`
+    : `${wait.why}: osipc's own threads sleep for them, one more hop per wake-up (Linux 6.7+ with io_uring enabled ` +
+      'needs none: sysctl kernel.io_uring_disabled=0, and a seccomp profile that allows io_uring_setup)');
 
   const osipc = 'osipc';
   const stale = inv.objects.filter((o) => o.stale).length;

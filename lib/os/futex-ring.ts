@@ -126,6 +126,7 @@ class Ring {
 
 let ring: Ring | null | undefined;
 let ringPid = 0;
+let whyNot = '';
 
 function theRing(): Ring | null {
   // A fork() child shares its parent's ring (completions would go to whoever
@@ -136,11 +137,20 @@ function theRing(): Ring | null {
   if (process.platform === 'linux' && process.env.OSIPC_FUTEX_RING !== '0') {
     try {
       ring = new Ring();
-    } catch {
+    } catch (err) {
       // No io_uring futex wait here: the wait service serves every wait.
+      whyNot = `io_uring FUTEX_WAIT is not available (${(err as { code?: string }).code ?? (err as Error).message})`;
     }
+  } else {
+    whyNot = process.platform !== 'linux' ? `not on ${process.platform}` : 'OSIPC_FUTEX_RING=0';
   }
   return ring;
+}
+
+/** How this thread's Promise futex waits sleep, and why (for `osipc doctor`). */
+export function futexWaitMethod(): { ring: boolean; why: string } {
+  const r = theRing();
+  return r !== null ? { ring: true, why: 'io_uring FUTEX_WAIT polled by the event loop' } : { ring: false, why: whyNot };
 }
 
 /**
