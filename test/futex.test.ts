@@ -2,7 +2,7 @@ import { readdirSync, readlinkSync } from 'node:fs';
 import { release } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SharedMemory, futex } from 'osipc';
-import { spawnNode, collect, waitForLine } from './helpers/child.js';
+import { spawnNode, collect, runNode, waitForLine } from './helpers/child.js';
 
 const made: SharedMemory[] = [];
 afterEach(() => {
@@ -152,5 +152,57 @@ describe('futex', () => {
     const res = await collect(child);
     expect(res.stderr).toBe('');
     expect(res.stdout).toMatch(/timed-out AbortError woke 7 rings 0/);
+  });
+
+  it('rejects a wait with EFAULT when its SharedMemory is closed under it (the process exits)', async () => {
+    // Without the check, an io_uring wait stayed armed on the unmapped word
+    // for ever and, ref'd, kept the process alive.
+    const code = `
+      import { SharedMemory, futex } from 'osipc';
+      const shm = SharedMemory.create({ size: 64 });
+      const p = futex.wait(new Int32Array(shm.buffer), 0, 0);
+      setTimeout(() => shm.close(), 20);
+      console.log('outcome', await p.then((r) => r, (e) => e.code));`;
+    for (const ring of ['1', '0']) {
+      const child = spawnNode(code, [], { env: { ...process.env, OSIPC_FUTEX_RING: ring } });
+      const res = await collect(child, 10_000);
+      expect({ ring, ...res }).toMatchObject({ ring, code: 0, stdout: 'outcome EFAULT\n' });
+    }
+  });
+
+  it('a fork() child does not take the completions of its parent\'s pending waits', async () => {
+    // The child shares the ring and inherits its started poller: it reaped
+    // the parent's completion, whose wait then never settled (its timeout
+    // cancelled nothing any more).
+    const res = await runNode(`
+      import { SharedMemory, futex, fork, exit, waitpid } from 'osipc';
+      const shm = SharedMemory.create({ size: 64 });
+      const view = new Int32Array(shm.buffer);
+      const p = futex.wait(view, 0, 0, { timeout: 5000 });
+      const pid = fork();
+      if (pid === 0) {
+        await new Promise((r) => setTimeout(r, 400));
+        exit(0);
+      }
+      setTimeout(() => {
+        Atomics.store(view, 0, 1);
+        futex.wake(view, 0);
+        const end = Date.now() + 200;  // the child, asleep in its loop, sees the completion first
+        while (Date.now() < end);
+      }, 100);
+      console.log('parent', await p);
+      console.log('child', waitpid(pid).exitCode);
+      shm.close();`, [], 15_000);
+    expect(res.stdout).toBe('parent ok\nchild 0\n');
+  });
+
+  it('a timeout past 2^31 ms does not fire at once', async () => {
+    const { view } = word();
+    const waiting = futex.wait(view, 15, 0, { timeout: 2 ** 31 });
+    const early = await Promise.race([waiting, new Promise((r) => setTimeout(() => r('waiting'), 200))]);
+    Atomics.store(view, 15, 1);
+    futex.wake(view, 15);
+    expect(early).toBe('waiting');
+    expect(await waiting).toBe('ok');
   });
 });

@@ -30,7 +30,19 @@ const binding = native as {
 };
 
 const EAGAIN = 11;
+const EFAULT = 14;
 const ECANCELED = 125;
+/** setTimeout's longest delay: a longer one fires after 1 ms (TimeoutOverflowWarning). */
+const TIMER_MAX_MS = 0x7fffffff;
+/** Past this the wait service waits without limit too (native/futex_wrap.cc). */
+const FOREVER_MS = 9.0e12;
+/**
+ * How often armed waits are checked for a buffer detached under them (a
+ * SharedMemory closed): the kernel keeps such a wait armed on the old word,
+ * where nobody in this process can wake it. The wait service finds out within
+ * its 100 ms slice (EFAULT); this matches it.
+ */
+const SWEEP_MS = 100;
 /** Waits in flight at most (each may leave two completions: its own and its cancel's). */
 const MAX_IN_FLIGHT = 1024;
 
@@ -41,7 +53,7 @@ interface Pending {
   timer: NodeJS.Timeout | undefined;
   ref: boolean;
   /** Why it was cancelled, if it was: the outcome its ECANCELED completion means. */
-  cancelledAs: RingOutcome | null;
+  cancelledAs: RingOutcome | 'detached' | null;
 }
 
 class Ring {
@@ -53,6 +65,15 @@ class Ring {
   #nextId = 1;
   #refs = 0;
   #polling = false;
+  #sweeper: NodeJS.Timeout | undefined;
+  /**
+   * The process whose thread made the ring. A fork() child shares the ring
+   * (its fd and its mapped CQ) and inherits the started poller, the pending
+   * map and its timers: it must neither reap (it would take the parent's
+   * completions, and the parent's waits would never settle, timeouts
+   * included) nor cancel the parent's waits.
+   */
+  readonly #pid = process.pid;
 
   constructor() {
     this.#ring = new binding.FutexRing();
@@ -80,23 +101,63 @@ class Ring {
       this.#polling = true;
       this.#poller.start(READABLE);
     }
-    if (timeoutMs !== Infinity) {
-      entry.timer = setTimeout(() => this.#cancel(id, 'timed-out'), timeoutMs);
-      if (!ref) entry.timer.unref();
+    if (timeoutMs < FOREVER_MS) this.#arm(id, entry, performance.now() + timeoutMs);
+    if (this.#sweeper === undefined) {
+      this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
+      this.#sweeper.unref();
     }
     return { promise, cancel: () => this.#cancel(id, 'cancelled') };
   }
 
-  #cancel(id: number, as: RingOutcome): void {
+  // The timeout, in steps of at most TIMER_MAX_MS.
+  #arm(id: number, entry: Pending, deadline: number): void {
+    const left = deadline - performance.now();
+    if (left <= 0) {
+      this.#cancel(id, 'timed-out');
+      return;
+    }
+    entry.timer = setTimeout(() => this.#arm(id, entry, deadline), Math.min(Math.ceil(left), TIMER_MAX_MS));
+    if (!entry.ref) entry.timer.unref();
+  }
+
+  #mine(): boolean {
+    if (process.pid === this.#pid) return true;
+    // A fork() child: leave the ring to the parent.
+    if (this.#polling) {
+      this.#polling = false;
+      this.#poller.stop();
+    }
+    clearInterval(this.#sweeper);
+    this.#sweeper = undefined;
+    return false;
+  }
+
+  #cancel(id: number, as: RingOutcome | 'detached'): void {
+    if (!this.#mine()) return;
     const p = this.#pending.get(id);
     if (p === undefined || p.cancelledAs !== null) return;
     p.cancelledAs = as;
     // Already completed (its completion waits to be reaped) is fine: -ENOENT.
-    this.#ring.cancel(id);
+    // Not submitted at all: settle now; the wait's own completion, if it
+    // comes, finds nothing pending.
+    if (this.#ring.cancel(id) < 0) this.#settle(id, -ECANCELED);
+  }
+
+  #sweep(): void {
+    if (!this.#mine()) return;
+    if (this.#pending.size === 0) {
+      clearInterval(this.#sweeper);
+      this.#sweeper = undefined;
+      return;
+    }
+    for (const [id, p] of this.#pending) {
+      if (p.buffer.byteLength === 0) this.#cancel(id, 'detached');
+    }
   }
 
   // The ring's fd is readable: settle every completed wait.
   #reap(): void {
+    if (!this.#mine()) return;
     const ids = this.#ids;
     const results = this.#results;
     for (;;) {
@@ -119,8 +180,9 @@ class Ring {
     // Woken before a cancel took effect: a real wake, reported as such.
     if (res === 0) p.resolve('ok');
     else if (res === -EAGAIN) p.resolve('not-equal');
-    else if (res === -ECANCELED) p.resolve(p.cancelledAs ?? 'cancelled');
-    else p.reject(binding.makeErrnoError(-res, 'futex_wait'));
+    else if (res === -ECANCELED && p.cancelledAs !== 'detached') p.resolve(p.cancelledAs ?? 'cancelled');
+    // Its buffer was detached (unmapped) under it: as the wait service says.
+    else p.reject(binding.makeErrnoError(res === -ECANCELED ? EFAULT : -res, 'futex_wait'));
   }
 }
 
