@@ -101,7 +101,7 @@ class Ring {
       this.#polling = true;
       this.#poller.start(READABLE);
     }
-    if (timeoutMs < FOREVER_MS) this.#arm(id, entry, performance.now() + timeoutMs);
+    if (timeoutMs < FOREVER_MS) this.#arm(id, entry, timeoutMs);
     if (this.#sweeper === undefined) {
       this.#sweeper = setInterval(() => this.#sweep(), SWEEP_MS);
       this.#sweeper.unref();
@@ -109,14 +109,11 @@ class Ring {
     return { promise, cancel: () => this.#cancel(id, 'cancelled') };
   }
 
-  // The timeout, in steps of at most TIMER_MAX_MS.
-  #arm(id: number, entry: Pending, deadline: number): void {
-    const left = deadline - performance.now();
-    if (left <= 0) {
-      this.#cancel(id, 'timed-out');
-      return;
-    }
-    entry.timer = setTimeout(() => this.#arm(id, entry, deadline), Math.min(Math.ceil(left), TIMER_MAX_MS));
+  // The timeout, in steps of at most TIMER_MAX_MS (only past 24.8 days).
+  #arm(id: number, entry: Pending, ms: number): void {
+    entry.timer = ms > TIMER_MAX_MS
+      ? setTimeout(() => this.#arm(id, entry, ms - TIMER_MAX_MS), TIMER_MAX_MS)
+      : setTimeout(() => this.#cancel(id, 'timed-out'), ms);
     if (!entry.ref) entry.timer.unref();
   }
 
