@@ -57,7 +57,8 @@ int FutexRing::Open() {
   p.flags = IORING_SETUP_CQSIZE | kSetupCoopTaskrun | kSetupTaskrunFlag;
   p.cq_entries = kFutexRingCompletions;
   long fd = syscall(__NR_io_uring_setup, kSqEntries, &p);
-  if (fd < 0) return errno == ENOSYS || errno == EPERM || errno == EINVAL ? -ENOSYS : -errno;
+  // The real reason (EPERM: io_uring_disabled or a seccomp filter) for osipc doctor to show.
+  if (fd < 0) return -errno;
   fd_ = static_cast<int>(fd);
 
   // Is the futex wait there? (Kernels before 6.7 have io_uring without it.)

@@ -19,8 +19,9 @@ class FutexRing {
   FutexRing& operator=(const FutexRing&) = delete;
   ~FutexRing() { Close(); }
 
-  // Sets the ring up (close-on-exec). 0, or -errno: -ENOSYS (or -EINVAL,
-  // -EPERM) where io_uring or its futex wait is missing or forbidden.
+  // Sets the ring up (close-on-exec). 0, or -errno: -ENOSYS where io_uring or
+  // its futex wait is missing, -EPERM where it is forbidden, -EINVAL where
+  // the kernel refuses the setup flags.
   int Open();
   int fd() const { return fd_; }
 
