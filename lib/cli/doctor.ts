@@ -2,7 +2,6 @@
 // how much of each is in use, what fails when one bites, and what to change.
 import { readFileSync, statfsSync } from 'node:fs';
 import { release } from 'node:os';
-import { futexWaitMethod } from '../os/futex-ring.js';
 import type { Inventory } from './inventory.js';
 
 export interface Check {
@@ -43,7 +42,8 @@ function rlimit(label: string): { soft: number | null; hard: number | null } {
   return { soft: num(m?.[1]), hard: num(m?.[2]) };
 }
 
-export function runChecks(inv: Inventory): Check[] {
+/** `wait`: how Promise futex waits sleep here (lib/os/futex-ring.ts futexWaitMethod). */
+export function runChecks(inv: Inventory, wait: { ring: boolean; why: string }): Check[] {
   const checks: Check[] = [];
   const add = (section: string, name: string, value: number | string | null, used: number | null, advice: string): void => {
     const warn = typeof value === 'number' && used !== null && value > 0 && used >= 0.8 * value;
@@ -111,7 +111,6 @@ export function runChecks(inv: Inventory): Check[] {
     `hard limit ${nofile.hard ?? 'unlimited'}. Every open MessageQueue, Pipe end, Connection, Process and poller holds ` +
     'a file descriptor: past it, opens fail with EMFILE. Raise: ulimit -n N (up to the hard limit), LimitNOFILE= in systemd');
   add(proc, 'kernel', `${process.platform} ${release()}`, null, `node ${process.version}`);
-  const wait = futexWaitMethod();
   add(proc, 'Promise futex waits', wait.ring ? 'io_uring' : 'wait threads', null, wait.ring
     ? `${wait.why}: a wake-up reaches the event loop in one hop`
     : `${wait.why}: osipc's own threads sleep for them, one more hop per wake-up (Linux 6.7+ with io_uring enabled ` +

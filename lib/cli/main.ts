@@ -119,10 +119,12 @@ async function rm(argv: string[]): Promise<number> {
   return status;
 }
 
-function doctor(argv: string[]): number {
+async function doctor(argv: string[]): Promise<number> {
   const { values } = args(argv, { json: { type: 'boolean' } });
   if (values.help) return help();
-  const checks = runChecks(takeInventory());
+  // Loaded here, not at the top: it loads the addon, which other commands (bench) need not.
+  const { futexWaitMethod } = await import('../os/futex-ring.js');
+  const checks = runChecks(takeInventory(), futexWaitMethod());
   if (values.json) process.stdout.write(`${JSON.stringify({ checks }, null, 2)}\n`);
   else process.stdout.write(`${formatChecks(checks)}\n`);
   return 0;
