@@ -10,6 +10,10 @@ import { ClosedError, OsipcError } from './errors.js';
 import { ControlChannel } from './control.js';
 import { fdBinding } from './os/fd.js';
 import { forkExec, type Child, type ExitStatus } from './os/process.js';
+import { createAnonymousMemory, mapAnonymousMemory, unmapAnonymousMemory } from './os/anonymous-memory.js';
+import {
+  ARENA_BYTES, ARENA_FD, ARENA_SLOTS, arenaInput, arenaOutput, arenaType, fitsArena,
+} from './pool-arena.js';
 import { ListJob, SingleJob, StreamJob, type Job, type TaskSpec } from './pool-jobs.js';
 import { isPacked, packNumbers } from './pool-numbers.js';
 import { AsyncResult } from './pool-result.js';
@@ -55,7 +59,8 @@ const MAX_START_FAILURES = 3;
 // Workers are numbered across all pools of this process, as Python's PoolWorker-N.
 let workerCounter = 0;
 
-interface Running { job: Job; spec: TaskSpec }
+/** A task sent to a worker; `slot`: the arena slot its numbers went through, or -1. */
+interface Running { job: Job; spec: TaskSpec; slot: number }
 
 /** Tasks sent to one worker ahead of its answers: the one it runs and the next. */
 const PREFETCH = 2;
@@ -68,7 +73,18 @@ class Worker {
   channelRefed = false;
   childRefed = false;
   retiring = false;
-  constructor(readonly child: Child, readonly channel: ControlChannel) {}
+  /** Arena slots not in use (pool-arena.ts); none when the worker has no arena. */
+  freeSlots: number[];
+  constructor(readonly child: Child, readonly channel: ControlChannel, public arena: ArrayBuffer | null) {
+    this.freeSlots = arena === null ? [] : Array.from({ length: ARENA_SLOTS }, (_, i) => i);
+  }
+
+  /** Unmaps the arena (the worker is gone: nothing reads it any more). */
+  dropArena(): void {
+    if (this.arena !== null) unmapAnonymousMemory(this.arena);
+    this.arena = null;
+    this.freeSlots = [];
+  }
   get pid(): number {
     return this.child.pid;
   }
@@ -335,24 +351,29 @@ export class Pool {
 
   #spawn(): void {
     const [mine, theirs] = fdBinding.socketpair(true);
+    const arena = makeArena();
     let child: Child;
     try {
       child = forkExec(process.execPath, [...childExecArgv(), workerPath], {
-        fds: [0, 1, 2, theirs],
+        fds: arena === null ? [0, 1, 2, theirs] : [0, 1, 2, theirs, arena.fd],
         env: process.env,
         deathSignal: usePdeathsig ? 'SIGKILL' : undefined,
       });
     } catch (err) {
       fdBinding.close(mine);
+      if (arena !== null) unmapAnonymousMemory(arena.buffer);
       throw err;
     } finally {
       fdBinding.close(theirs);
+      if (arena !== null) fdBinding.close(arena.fd);
     }
     child.unref();
-    const w = new Worker(child, new ControlChannel(mine));
+    const w = new Worker(child, new ControlChannel(mine), arena?.buffer ?? null);
     this.#workers.add(w);
     const n = ++workerCounter;
-    const init = { ...this.#init, name: `PoolWorker-${n}`, identity: [...currentProcess().identity, n] };
+    const init = {
+      ...this.#init, name: `PoolWorker-${n}`, identity: [...currentProcess().identity, n], arena: arena !== null,
+    };
     w.channel.send(init).catch(() => { /* it died first: the exit says why */ });
     w.channel.startReading((m) => this.#onMessage(w, m), () => { /* the exit watcher drains and closes */ });
     w.child.wait().then((s) => this.#onExit(w, s), () => this.#onExit(w, null));
@@ -360,7 +381,10 @@ export class Pool {
   }
 
   #onMessage(w: Worker, m: unknown): void {
-    const msg = m as { kind: string; id?: number; ok?: boolean; values?: unknown[] | Int32Array | Float64Array; error?: ErrorReport };
+    const msg = m as {
+      kind: string; id?: number; ok?: boolean; values?: unknown[] | Int32Array | Float64Array; error?: ErrorReport;
+      type?: number; length?: number;
+    };
     if (msg.kind === 'ready') {
       w.ready = true;
       this.#startFailures = 0;
@@ -372,7 +396,7 @@ export class Pool {
       let outcome: unknown;
       let ok = msg.ok === true;
       try {
-        const values = msg.values!;
+        const values = msg.type !== undefined ? this.#fromArena(w, t, msg.type, msg.length!) : msg.values!;
         outcome = !ok ? remoteError(msg.error!)
           : isPacked(values) || allPrimitive(values) ? values : unpackHandles(values, []);
       } catch (err) {
@@ -384,6 +408,8 @@ export class Pool {
       // callbacks): it runs its next task meanwhile.
       this.#dispatch();
       t.job.settle(t.spec.index, ok, outcome);
+      // Its results are copied out now: the slot may take the next chunk.
+      if (t.slot >= 0 && w.arena !== null) w.freeSlots.push(t.slot);
       this.#dispatch();
       this.#updateRef(w);
       this.#maybeFinish();
@@ -394,6 +420,14 @@ export class Pool {
       this.#abortAll(this.#broken);
       if (this.#state === 'run') this.#state = 'close';
     }
+  }
+
+  // The results a worker left in task t's arena slot. A map copies them out as
+  // it settles; anything else (imap keeps chunks for its reader) gets a copy.
+  #fromArena(w: Worker, t: Running, type: number, length: number): Int32Array | Float64Array {
+    if (w.arena === null || t.slot < 0) throw new OsipcError('a pool worker answered through an arena slot it was not given', 'ERR_OSIPC_PROTOCOL');
+    const view = arenaOutput(w.arena, t.slot, type, length);
+    return t.job instanceof ListJob ? view : view.slice();
   }
 
   // A worker that has done its share: EOF on its channel makes it exit.
@@ -411,6 +445,7 @@ export class Pool {
       } catch { /* a broken last frame */ }
       w.channel.close();
     }
+    w.dropArena();
     if (!w.ready && !w.retiring && this.#state !== 'terminate') {
       // Workers that die before they start (a bad execArgv, no memory) would
       // be respawned forever: after a few in a row the pool gives up.
@@ -492,16 +527,27 @@ export class Pool {
   /** The task's frame, now counted as the worker's; null when it cannot travel (the task failed). */
   #frame(w: Worker, job: Job, spec: TaskSpec): Buffer | null {
     let frame: Buffer;
+    let slot = -1;
     try {
       const items = this.#wireItems(spec);
-      frame = ControlChannel.frame({ kind: 'task', id: this.#nextTaskId++, fn: spec.fn, items, star: spec.star });
+      const id = this.#nextTaskId++;
+      if (isPacked(items) && fitsArena(items) && w.arena !== null && w.freeSlots.length > 0) {
+        // The numbers go through shared memory; the socket carries where.
+        slot = w.freeSlots.pop()!;
+        const type = arenaType(items);
+        arenaInput(w.arena, slot, type, items.length).set(items);
+        frame = ControlChannel.frame({ kind: 'task', id, fn: spec.fn, star: false, slot, type, length: items.length });
+      } else {
+        frame = ControlChannel.frame({ kind: 'task', id, fn: spec.fn, items, star: spec.star });
+      }
     } catch (err) {
+      if (slot >= 0) w.freeSlots.push(slot);
       // This task cannot travel; the worker stays free for the next one.
       job.settle(spec.index, false, err);
       queueMicrotask(() => this.#dispatch());
       return null;
     }
-    w.tasks.push({ job, spec });
+    w.tasks.push({ job, spec, slot });
     this.#updateRef(w);
     return frame;
   }
@@ -564,6 +610,22 @@ export class Pool {
       else w.child.unref();
       w.childRefed = hold;
     }
+  }
+}
+
+/** A worker's arena (pool-arena.ts), or null where nameless shared memory cannot be had. */
+function makeArena(): { fd: number; buffer: ArrayBuffer } | null {
+  let fd: number;
+  try {
+    fd = createAnonymousMemory(ARENA_BYTES);
+  } catch {
+    return null; // numbers then travel through the socket, as everything else
+  }
+  try {
+    return { fd, buffer: mapAnonymousMemory(fd) };
+  } catch {
+    fdBinding.close(fd);
+    return null;
   }
 }
 

@@ -1,6 +1,6 @@
 // Pool with real worker processes running test/fixtures/pool-tasks.js.
 import { afterAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AsyncResult, OsipcError, Pool, RemoteError, SharedMemory } from 'osipc';
@@ -129,6 +129,51 @@ describe('Pool', () => {
     // A call that answers with a promise in the middle of a chunk of numbers.
     const xs = Array.from({ length: 200 }, (_, i) => i);
     expect(await pool.map('sometimesAsync', xs, { chunksize: 50 })).toEqual(xs.map((x) => x * 2));
+    await finish(pool);
+  });
+
+  it('numbers travel through a shared arena: big chunks fall back to the socket, imap keeps copies, nothing leaks', async () => {
+    const memfds = (pid: number | 'self'): number => readdirSync(`/proc/${pid}/fd`).filter((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('/memfd:');
+      } catch {
+        return false;
+      }
+    }).length;
+    const before = memfds('self');
+    const pool = new Pool({ processes: 2, module: tasks });
+    // 200k doubles in one chunk: past a 1 MiB region, so through the socket.
+    const big = Array.from({ length: 200_000 }, (_, i) => i + 0.5);
+    expect(await pool.map('identity', big, { chunksize: 200_000 })).toEqual(big);
+    // A slow imap reader holds finished chunks while later ones reuse the slots.
+    const xs = Array.from({ length: 3000 }, (_, i) => i);
+    const got: number[] = [];
+    for await (const v of pool.imap<number>('square', xs, { chunksize: 100 })) {
+      got.push(v);
+      if (got.length % 300 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(got).toEqual(xs.map((x) => x * x));
+    // The workers mapped the arena and closed its fd; this process keeps no fd of it.
+    for (const pid of pool.pids) expect(memfds(pid)).toBe(0);
+    expect(memfds('self')).toBe(before);
+    await finish(pool);
+  });
+
+  it('a worker SIGKILLed in the middle of an arena chunk: that chunk fails, the next map is exact', async () => {
+    const file = join(tmp, 'hang-at-pid');
+    process.env.OSIPC_TEST_HANG_FILE = file;
+    process.env.OSIPC_TEST_HANG_AT = '1234';
+    const pool = new Pool({ processes: 2, module: tasks });
+    delete process.env.OSIPC_TEST_HANG_FILE;
+    delete process.env.OSIPC_TEST_HANG_AT;
+    const xs = Array.from({ length: 5000 }, (_, i) => i);
+    const doomed = pool.map('hangAt', xs, { chunksize: 500 });
+    expect(await until(() => existsSync(file) && readFileSync(file, 'utf8') !== '')).toBe(true);
+    process.kill(Number(readFileSync(file, 'utf8')), 'SIGKILL');
+    expect((await doomed.catch((e) => e)).code).toBe('ERR_OSIPC_WORKER_DIED');
+    // The replacement (and the survivor) reuse arena slots; results stay exact.
+    const ys = Array.from({ length: 20_000 }, (_, i) => i * 3 - 7);
+    for (let k = 0; k < 3; k++) expect(await pool.map<number>('square', ys, { chunksize: 1000 })).toEqual(ys.map((y) => y * y));
     await finish(pool);
   });
 

@@ -6,7 +6,9 @@
 // values } or { kind: 'done', id, ok: false, error }. End of file on the
 // channel (the pool closed it, or the parent died) ends the worker.
 import { ControlChannel } from '../control.js';
+import { mapAnonymousMemory } from '../os/anonymous-memory.js';
 import { fdBinding } from '../os/fd.js';
+import { ARENA_FD, ARENA_I32, ARENA_F64, arenaInput, arenaOutput, fitsArena, type Numbers } from '../pool-arena.js';
 import { isPacked, packNumbers } from '../pool-numbers.js';
 import { hasHandles, packHandles, unpackHandles } from '../transfer.js';
 import { codedError, report } from './report.js';
@@ -20,6 +22,8 @@ interface InitMessage {
   initargs: unknown;
   name: string;
   identity: number[];
+  /** Whether fd 4 is the arena (pool-arena.ts). */
+  arena: boolean;
 }
 
 interface TaskMessage {
@@ -32,7 +36,14 @@ interface TaskMessage {
    */
   items: unknown[] | Int32Array | Float64Array;
   star: boolean;
+  /** Set when the numbers are in arena slot `slot` (then `items` is absent). */
+  slot?: number;
+  type?: number;
+  length?: number;
 }
+
+/** What runTask answers: the values, or where in the arena they are. */
+type Outcome = { values: unknown } | { type: number; length: number };
 
 type Fn = (...args: unknown[]) => unknown;
 
@@ -78,26 +89,37 @@ const NONE = Symbol('none');
  * that is not an int32 (a thenable, a double, -0, anything else), handing it
  * back with its index: the general loop goes on from there.
  */
-function callOnNumbers(f: Fn, items: Int32Array | Float64Array): { ints: Int32Array; stop: number; value: unknown } {
-  const ints = new Int32Array(items.length);
+function callOnNumbers(f: Fn, items: Int32Array | Float64Array, ints: Int32Array): { stop: number; value: unknown } {
   for (let i = 0; i < items.length; i++) {
     const v = f(items[i]);
-    if (typeof v !== 'number' || (v | 0) !== v || (v === 0 && 1 / v < 0)) return { ints, stop: i, value: v };
+    if (typeof v !== 'number' || (v | 0) !== v || (v === 0 && 1 / v < 0)) return { stop: i, value: v };
     ints[i] = v;
   }
-  return { ints, stop: items.length, value: NONE };
+  return { stop: items.length, value: NONE };
 }
 
-async function runTask(mod: Record<string, unknown>, href: string, t: TaskMessage): Promise<unknown> {
+let arena: ArrayBuffer | null = null;
+
+async function runTask(mod: Record<string, unknown>, href: string, t: TaskMessage): Promise<Outcome> {
   const f = lookup(mod, href, t.fn);
-  const items = isPacked(t.items) || allPrimitive(t.items) ? t.items : await unpack(t.items) as unknown[];
+  const slot = t.slot;
+  let items: unknown[] | Numbers;
+  if (slot !== undefined) {
+    if (arena === null || (t.type !== ARENA_I32 && t.type !== ARENA_F64)) throw codedError('bad arena task', 'ERR_OSIPC_PROTOCOL');
+    items = arenaInput(arena, slot, t.type, t.length!);
+  } else {
+    items = isPacked(t.items) || allPrimitive(t.items) ? t.items : await unpack(t.items) as unknown[];
+  }
   const values: unknown[] = new Array(items.length);
   let i = 0;
   let next: unknown = NONE;   // a result already computed for index i
   if (isPacked(items)) {
-    const r = callOnNumbers(f, items);
-    if (r.stop === items.length) return r.ints;
-    for (; i < r.stop; i++) values[i] = r.ints[i];
+    // int32 results go straight to the slot's output region (or a new array).
+    const ints = slot !== undefined ? arenaOutput(arena!, slot, ARENA_I32, items.length) as Int32Array
+      : new Int32Array(items.length);
+    const r = callOnNumbers(f, items, ints);
+    if (r.stop === items.length) return slot !== undefined ? { type: ARENA_I32, length: items.length } : { values: ints };
+    for (; i < r.stop; i++) values[i] = ints[i];
     next = r.value;
   }
   for (; i < items.length; i++) {
@@ -108,20 +130,30 @@ async function runTask(mod: Record<string, unknown>, href: string, t: TaskMessag
     values[i] = v;
   }
   const numbers = packNumbers(values);
-  if (numbers !== null) return numbers;
-  if (allPrimitive(values)) return values;
+  if (numbers !== null) {
+    if (slot === undefined || !fitsArena(numbers)) return { values: numbers };
+    const type = numbers instanceof Int32Array ? ARENA_I32 : ARENA_F64;
+    arenaOutput(arena!, slot, type, numbers.length).set(numbers);
+    return { type, length: numbers.length };
+  }
+  if (allPrimitive(values)) return { values };
   const packed = packHandles(values);
   if (packed.fds.length > 0) {
     throw codedError('the returned value holds file descriptors (pipes, sockets); a pool task cannot return them',
       'ERR_OSIPC_NOT_RETURNABLE');
   }
-  return packed.value as unknown[];
+  return { values: packed.value };
 }
 
 async function main(): Promise<void> {
   fdBinding.setCloseOnExec(CONTROL_FD, true);
   const channel = new ControlChannel(CONTROL_FD);
   const init = channel.receiveSync() as InitMessage;
+  if (init.arena) {
+    // The mapping outlives the fd: nothing else needs fd 4.
+    arena = mapAnonymousMemory(ARENA_FD);
+    fdBinding.close(ARENA_FD);
+  }
   (globalThis as Record<symbol, unknown>)[Symbol.for('osipc.currentProcess')] =
     { name: init.name, daemon: true, identity: init.identity, counter: 0 };
 
@@ -147,7 +179,7 @@ async function main(): Promise<void> {
     queue = queue.then(async () => {
       let answer: Record<string, unknown>;
       try {
-        answer = { kind: 'done', id: t.id, ok: true, values: await runTask(mod, init.module, t) };
+        answer = { kind: 'done', id: t.id, ok: true, ...await runTask(mod, init.module, t) };
       } catch (err) {
         answer = { kind: 'done', id: t.id, ok: false, error: report(err) };
       }
