@@ -1,15 +1,23 @@
 // Condition shared by processes (Python's multiprocessing.Condition): waiters
 // release the lock, sleep until notified, and re-acquire it. notify(n) hands
 // out n wake-up tickets to processes that are waiting NOW, so at most n waits
-// return true for it (a later waiter cannot take a ticket meant for an earlier one).
-// Memory (296 bytes):
+// return true for it (a later waiter cannot take a ticket meant for an earlier
+// one: a wait takes a ticket only once the sequence has moved since it began).
+// Memory (1320 bytes, layout version 2; docs/interop/sync.md):
 //   [0] seq: bumped by every notify; waiters sleep on it (futex)
 //   [1] waiters (bits 0..15) | tickets (bits 16..30), changed together by CAS
 //   [2] lock: 0 = the Condition's own RLock (bytes 16..39), 1 = Lock by name, 2 = RLock by name
 //   [3] byte length of that name; the name (UTF-8) at bytes 40..295
+//   bytes 296..1319: 64 per-process records of 16 bytes, so the waits of a
+//   process that died can be taken out of [1]:
+//     [0] owner: 0 free; pid (bits 0..29) | READY (bit 30) once [2..3] are
+//         written; REAPING (bit 31) | pid of the process emptying the record
+//     [1] how many of the waiters counted in word [1] are this process's
+//     [2] [3] the owner's start time, low and high 32 bits (as a mutex's record)
 import { ClosedError, OsipcError } from './errors.js';
 import { Lock } from './lock.js';
 import { futex } from './os/futex.js';
+import { ownStartTime, processStartTime } from './os/liveness.js';
 import { RLock } from './rlock.js';
 import { createSegment, nameOption, openSegment, type Placed } from './sync/segment.js';
 import { TIMED_OUT, WaitQueue } from './sync/wait-queue.js';
@@ -19,16 +27,32 @@ import { typeError, validateFunction, validateInteger, validateWaitOptions, type
 const OWN_LOCK_AT = 16;
 const NAME_AT = OWN_LOCK_AT + RLock.BYTES;
 const NAME_MAX_BYTES = 256;
-const BYTES = NAME_AT + NAME_MAX_BYTES;
+const RECORDS_AT = NAME_AT + NAME_MAX_BYTES;
+const RECORDS = 64;
+const RECORD_WORDS = 4;
+const BYTES = RECORDS_AT + RECORDS * RECORD_WORDS * 4;
 const SEQ = 0;
 const COUNTS = 1;
 const LOCK_KIND = 2;
 const NAME_LEN = 3;
 const TICKET = 1 << 16;
 const WAITERS_MAX = 0x7fff;
+// A record's words, from its first word.
+const R_OWNER = 0;
+const R_WAITS = 1;
+const R_START_LO = 2;
+const R_START_HI = 3;
+const PID_MASK = 0x3fffffff;
+const READY = 0x40000000;
+const REAPING = 0x80000000 | 0;
+/** Least time between two looks for dead waiters by one Condition object (a look reads /proc). */
+const LOOK_MS = 100;
 
 type AnyLock = Lock | RLock;
-interface Waiter { notified: boolean }
+/** `seq`: word [0] when the wait began. `record`: word index of its process's record, -1 if none. */
+interface Waiter { notified: boolean; seq: number; record: number }
+
+const recordAt = (i: number): number => RECORDS_AT / 4 + i * RECORD_WORDS;
 
 export class Condition {
   readonly #placed: Placed;
@@ -37,6 +61,13 @@ export class Condition {
   readonly #ownsLock: boolean;
   readonly #waiters: WaitQueue<true, Waiter>;
   #closed = false;
+  readonly #pid = process.pid;
+  readonly #startLo: number;
+  readonly #startHi: number;
+  /** Word index of this process's record once found or claimed (-1: not yet). */
+  #record = -1;
+  /** performance.now() before which this object does not look for dead waiters again. */
+  #nextLook = 0;
 
   /** A Condition over `lock` (a Lock or RLock with a name), or over its own RLock. */
   constructor(lock?: Lock | RLock, options?: { name?: string });
@@ -53,6 +84,7 @@ export class Condition {
       const lockName = lock ? Buffer.from(lock.name!) : Buffer.alloc(0);
       placed = createSegment('Condition', BYTES, nameOption(options), (buffer, offset) => {
         const w = new Int32Array(buffer, offset, 4);
+        // Records start zeroed (free): a fresh segment is zero-filled.
         w[LOCK_KIND] = lock === undefined ? 0 : lock instanceof Lock ? 1 : 2;
         w[NAME_LEN] = lockName.length;
         lockName.copy(new Uint8Array(buffer, offset + NAME_AT, NAME_MAX_BYTES));
@@ -60,7 +92,10 @@ export class Condition {
       });
     }
     this.#placed = placed;
-    const w = (this.#w = new Int32Array(placed.buffer, placed.offset, 4));
+    const start = ownStartTime();
+    this.#startLo = start % 0x100000000 | 0;
+    this.#startHi = Math.floor(start / 0x100000000) | 0;
+    const w = (this.#w = new Int32Array(placed.buffer, placed.offset, BYTES / 4));
     this.#ownsLock = lock === undefined;
     this.#lock = lock ?? Condition.#lockOf(placed);
     this.#waiters = new WaitQueue<true, Waiter>(w, SEQ, {
@@ -68,8 +103,10 @@ export class Condition {
       prepare: () => Atomics.load(w, SEQ),
       finish: () => {},
       leave: (waiter) => {
-        // Gives up waiting, unless a ticket is already there for it.
-        if (!this.#takeTicket(waiter, true)) this.#unregister();
+        // Gives up waiting, unless a ticket is already there for it. A ticket
+        // held back for a dead waiter may be this one's: look for the dead first.
+        if ((Atomics.load(w, COUNTS) >>> 16) > 0) this.#reapIfDue();
+        if (!this.#takeTicket(waiter, true)) this.#unregister(waiter);
       },
     }, 'Condition');
   }
@@ -191,6 +228,9 @@ export class Condition {
     validateInteger(n, 'n', 0);
     this.#mustHold('notify');
     const w = this.#w;
+    if ((Atomics.load(w, COUNTS) & 0xffff) === 0) return;
+    // Waits of dead processes would take tickets meant for live ones.
+    this.#reapIfDue();
     let k: number;
     for (;;) {
       const c = Atomics.load(w, COUNTS);
@@ -237,17 +277,26 @@ export class Condition {
   #begin(): Waiter {
     this.#mustHold('wait');
     const w = this.#w;
+    if ((Atomics.load(w, COUNTS) & 0xffff) >= WAITERS_MAX) this.#reapDead(false);
+    const record = this.#ownRecord();
     for (;;) {
       const c = Atomics.load(w, COUNTS);
       if ((c & 0xffff) >= WAITERS_MAX) {
         throw new OsipcError(`a Condition holds at most ${WAITERS_MAX} waits`, 'ERR_OSIPC_TOO_MANY_WAITERS');
       }
-      if (Atomics.compareExchange(w, COUNTS, c, c + 1) === c) return { notified: false };
+      if (Atomics.compareExchange(w, COUNTS, c, c + 1) === c) break;
     }
+    // Counted in [1] first, then in the record: a death in between leaves one
+    // wait counted for ever (a leak), never one reaped that was not counted.
+    if (record !== -1) Atomics.add(w, record + R_WAITS, 1);
+    // Read with the lock held, so no notify can run between this and the count.
+    return { notified: false, seq: Atomics.load(w, SEQ), record };
   }
 
-  #unregister(): void {
+  #unregister(waiter: Waiter): void {
     const w = this.#w;
+    // Out of the record first (same reason as in #begin, the other way round).
+    if (waiter.record !== -1) Atomics.sub(w, waiter.record + R_WAITS, 1);
     for (;;) {
       const c = Atomics.load(w, COUNTS);
       if ((c & 0xffff) === 0) return;
@@ -255,19 +304,136 @@ export class Condition {
     }
   }
 
-  // Takes a ticket (and leaves the waiters' count) in one step. `leaving`: only
-  // when every remaining waiter has one, i.e. one was issued for this waiter.
+  // Takes a ticket (and leaves the waiters' count) in one step. Only tickets of
+  // a notify made since the wait began. `leaving`: only when every remaining
+  // waiter has one, i.e. one was issued for this waiter.
   #takeTicket(waiter: Waiter, leaving: boolean): boolean {
     const w = this.#w;
-    for (;;) {
-      const c = Atomics.load(w, COUNTS);
+    let c = Atomics.load(w, COUNTS);
+    const can = (): boolean => {
       const tickets = c >>> 16;
-      if (tickets === 0 || (leaving && tickets < (c & 0xffff))) return false;
+      return tickets !== 0 && !(leaving && tickets < (c & 0xffff)) && Atomics.load(w, SEQ) !== waiter.seq;
+    };
+    if (!can()) return false;
+    const record = waiter.record;
+    if (record !== -1) Atomics.sub(w, record + R_WAITS, 1);
+    for (;;) {
       if (Atomics.compareExchange(w, COUNTS, c, c - TICKET - 1) === c) {
         waiter.notified = true;
         return true;
       }
+      c = Atomics.load(w, COUNTS);
+      if (!can()) {
+        if (record !== -1) Atomics.add(w, record + R_WAITS, 1);
+        return false;
+      }
     }
+  }
+
+  // This process's record (word index), claimed on the first wait; -1 when all
+  // are held by live processes (the wait is then counted in [1] only, as
+  // before records existed, and stays counted if this process dies).
+  #ownRecord(): number {
+    const w = this.#w;
+    const mine = this.#pid | READY;
+    if (this.#record !== -1 && Atomics.load(w, this.#record + R_OWNER) === mine) return this.#record;
+    for (let i = 0; i < RECORDS; i++) {
+      const r = recordAt(i);
+      if (Atomics.load(w, r + R_OWNER) !== mine) continue;
+      // Our pid, but maybe an earlier process's that died: then it is dead for sure.
+      if (this.#startIsMine(r)) return (this.#record = r);
+      this.#reap(r, mine);
+    }
+    let r = this.#claim();
+    if (r === -1 && this.#lookDue()) {
+      this.#reapDead(true);
+      r = this.#claim();
+    }
+    if (r !== -1) this.#record = r;
+    return r;
+  }
+
+  #claim(): number {
+    const w = this.#w;
+    for (let i = 0; i < RECORDS; i++) {
+      const r = recordAt(i);
+      if (Atomics.load(w, r + R_OWNER) !== 0 || Atomics.compareExchange(w, r + R_OWNER, 0, this.#pid) !== 0) continue;
+      Atomics.store(w, r + R_WAITS, 0);
+      Atomics.store(w, r + R_START_LO, this.#startLo);
+      Atomics.store(w, r + R_START_HI, this.#startHi);
+      Atomics.store(w, r + R_OWNER, this.#pid | READY);
+      return r;
+    }
+    return -1;
+  }
+
+  #lookDue(): boolean {
+    const now = performance.now();
+    if (now < this.#nextLook) return false;
+    this.#nextLook = now + LOOK_MS;
+    return true;
+  }
+
+  #reapIfDue(): void {
+    if (this.#lookDue()) this.#reapDead(false);
+  }
+
+  // Takes the waits of dead processes out of the counts. `all`: also frees
+  // records of dead processes that have no wait (to make room); otherwise
+  // only records with waits are looked at (a look reads /proc).
+  #reapDead(all: boolean): void {
+    const w = this.#w;
+    for (let i = 0; i < RECORDS; i++) {
+      const r = recordAt(i);
+      const v = Atomics.load(w, r + R_OWNER);
+      if (v === 0) continue;
+      if ((v & PID_MASK) === this.#pid) {
+        // Ours, or that of an earlier process with our pid (dead for sure).
+        if ((v & (READY | REAPING)) === READY && !this.#startIsMine(r)) this.#reap(r, v);
+        continue;
+      }
+      if ((v & REAPING) === 0 && !all && Atomics.load(w, r + R_WAITS) === 0) continue;
+      if (this.#ownerDead(v, r)) this.#reap(r, v);
+    }
+  }
+
+  #startIsMine(r: number): boolean {
+    return Atomics.load(this.#w, r + R_START_LO) === this.#startLo &&
+      Atomics.load(this.#w, r + R_START_HI) === this.#startHi;
+  }
+
+  // Is the process named by owner word `v` of record `r` gone?
+  #ownerDead(v: number, r: number): boolean {
+    let start: number | null;
+    try {
+      start = processStartTime(v & PID_MASK);
+    } catch {
+      return false; // cannot tell (e.g. /proc unreadable): assume alive
+    }
+    if (start === null) return true;
+    // A live pid: a claim or a reap in progress, or a process that has it now.
+    if ((v & READY) === 0 || (v & REAPING) !== 0 || process.platform !== 'linux') return false;
+    const recorded = (Atomics.load(this.#w, r + R_START_LO) >>> 0) +
+      (Atomics.load(this.#w, r + R_START_HI) >>> 0) * 0x100000000;
+    return recorded !== start; // the pid was reused
+  }
+
+  // Empties record `r` whose owner word was `v` (a dead process, or a dead
+  // reaper's mark): its waits leave [1], with the tickets no live wait can take.
+  #reap(r: number, v: number): void {
+    const w = this.#w;
+    if (Atomics.compareExchange(w, r + R_OWNER, v, REAPING | this.#pid) !== v) return;
+    // Zeroed before [1] is lowered: a reaper dying in between leaks the waits
+    // (still counted), a second reaper can never subtract them twice.
+    const n = Atomics.exchange(w, r + R_WAITS, 0);
+    for (;;) {
+      const c = Atomics.load(w, COUNTS);
+      const waiting = (c & 0xffff) - Math.min(n, c & 0xffff);
+      // No more tickets than waits left: the extra ones were the dead's.
+      const next = waiting | (Math.min(c >>> 16, waiting) << 16);
+      if (Atomics.compareExchange(w, COUNTS, c, next) === c) break;
+    }
+    Atomics.store(w, r + R_OWNER, 0);
   }
 
   #releaseLock(): number {

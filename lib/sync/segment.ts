@@ -2,19 +2,23 @@
 // made on its own (not placed inside another object's memory): a 16-byte
 // header naming what it is, then the object's words. X.open(name) checks the
 // header, so opening a Lock's name as an Event fails clearly.
-//   [0] magic 0x4e59534f ("OSYN" little-endian)  [1] kind  [2] layout version  [3] 0
+//   [0] magic 0x4e59534f ("OSYN" little-endian)  [1] kind  [2] layout version (per kind)  [3] 0
 import { OsipcError } from '../errors.js';
 import { SharedMemory } from '../os/shared-memory.js';
 import { validateIpcName, validateOptions, validateString } from '../validate.js';
 
 export const HEADER_BYTES = 16;
 const MAGIC = 0x4e59534f;
-const VERSION = 1;
 
 export const KIND = {
   Lock: 1, RLock: 2, Semaphore: 3, BoundedSemaphore: 4, Event: 5, Condition: 6, Barrier: 7,
 } as const;
 export type SyncKind = keyof typeof KIND;
+// Each kind's layout version: bumped when its words change, so an object made
+// by an older osipc (or peer) is refused rather than misread. Condition 2: per-process waiter records.
+const VERSION: Record<SyncKind, number> = {
+  Lock: 1, RLock: 1, Semaphore: 1, BoundedSemaphore: 1, Event: 1, Condition: 2, Barrier: 1,
+};
 
 export interface Placed {
   /** The segment, when the object owns one (null when placed in another's memory). */
@@ -40,7 +44,7 @@ export function createSegment(kind: SyncKind, bodyBytes: number, name: string | 
   try {
     init(shm.buffer, HEADER_BYTES);
     const h = new Int32Array(shm.buffer, 0, 4);
-    Atomics.store(h, 2, VERSION);
+    Atomics.store(h, 2, VERSION[kind]);
     Atomics.store(h, 1, KIND[kind]);
     Atomics.store(h, 0, MAGIC);
   } catch (err) {
@@ -58,7 +62,7 @@ export function openSegment(kind: SyncKind, bodyBytes: number, name: string): Pl
     shm.close();
     throw new OsipcError(`${name} is not an osipc ${kind}: ${why}`, 'ERR_OSIPC_WRONG_KIND');
   };
-  if (shm.size < HEADER_BYTES + bodyBytes) fail(`it has ${shm.size} bytes`);
+  if (shm.size < HEADER_BYTES) fail(`it has ${shm.size} bytes`);
   const h = new Int32Array(shm.buffer, 0, 4);
   if (Atomics.load(h, 0) !== MAGIC) fail('no osipc header');
   const k = Atomics.load(h, 1);
@@ -66,6 +70,10 @@ export function openSegment(kind: SyncKind, bodyBytes: number, name: string): Pl
     const found = Object.entries(KIND).find(([, v]) => v === k)?.[0] ?? `kind ${k}`;
     fail(`it is a ${found}`);
   }
-  if (Atomics.load(h, 2) !== VERSION) fail(`layout version ${Atomics.load(h, 2)}`);
+  const version = Atomics.load(h, 2);
+  if (version !== VERSION[kind]) {
+    fail(`layout version ${version} (this osipc reads version ${VERSION[kind]}; made by another osipc release?)`);
+  }
+  if (shm.size < HEADER_BYTES + bodyBytes) fail(`it has ${shm.size} bytes`);
   return { shm, buffer: shm.buffer, offset: HEADER_BYTES };
 }
