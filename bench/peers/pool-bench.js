@@ -2,11 +2,14 @@
 //   node pool-bench.js map <n> <chunksize> <processes>  -> tasks/s of pool.map over n trivial tasks
 //   node pool-bench.js rtt <n>                          -> µs per pool.apply round trip (1 worker)
 // Untimed first, as in the other peers: every worker has started and answered,
-// then the measured call runs once. The figure is the median of REPS timed
+// then the measured call runs WARMUPS times. The figure is the median of REPS timed
 // calls; every result is checked.
 import { Pool } from 'osipc';
 
-const REPS = 5;
+const REPS = 7;
+// Untimed calls first, the same number in every peer: a map's first calls in
+// a fresh process run before V8 has compiled its loops (5-10x slower here).
+const WARMUPS = 5;
 const [mode, nArg, chunkArg, procArg] = process.argv.slice(2);
 const n = Number(nArg);
 const module = new URL('./pool-tasks.js', import.meta.url);
@@ -30,7 +33,7 @@ if (mode === 'map') {
   const pool = new Pool({ processes: procs, module });
   await allStarted(pool, procs);
   const inputs = Array.from({ length: n }, (_, i) => i);
-  await pool.map('inc', inputs, { chunksize });   // warm-up: the measured call, untimed
+  for (let r = 0; r < WARMUPS; r++) await pool.map('inc', inputs, { chunksize });   // the measured call, untimed
   const times = [];
   for (let r = 0; r < REPS; r++) {
     const t0 = performance.now();

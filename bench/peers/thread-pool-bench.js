@@ -11,7 +11,8 @@ if (!isMainThread) {
     parentPort.postMessage({ id, values: chunk.map((x) => tasks[fn](x)) });
   });
 } else {
-  const REPS = 5;
+  const REPS = 7;
+  const WARMUPS = 5; // as pool-bench.js
   const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
   const [mode, nArg, chunkArg, threadArg] = process.argv.slice(2);
   const n = Number(nArg);
@@ -50,7 +51,7 @@ if (!isMainThread) {
     const inputs = Array.from({ length: n }, (_, i) => i);
     // As the other peers: every worker has answered, then the measured call runs once untimed.
     await Promise.all(workers.map((w) => run(w, [0])));
-    await map(inputs, chunksize);
+    for (let r = 0; r < WARMUPS; r++) await map(inputs, chunksize);
     const times = [];
     for (let r = 0; r < REPS; r++) {
       const t0 = performance.now();
