@@ -80,6 +80,9 @@ export class ListJob implements Job {
   cutAll(): void {
     while (this.#chunks.length < this.#count) this.#cut();
     this.#source = null;
+    // The result array too, while the workers run the first chunks: a big
+    // one costs this process a fresh page for every 512 elements.
+    if (this.#count > 0) this.#values ??= new Array(this.length);
   }
 
   // A run of numbers becomes one typed array that travels as it is; anything else a slice.
@@ -103,7 +106,7 @@ export class ListJob implements Job {
     // As Python's map: the first failed chunk fails the whole result.
     if (!ok) return settleResult(this.result, false, v);
     const values = v as ArrayLike<unknown>;
-    // Made when the first answer is here, not before the first chunk goes out.
+    // Made by cutAll(), after the first chunks went out.
     const out = this.#values ??= new Array(this.length);
     copyInto(out, index * this.chunksize, values);
     if (--this.#left === 0) settleResult(this.result, true, out);
