@@ -237,8 +237,18 @@ export class Condition {
       const waiting = c & 0xffff;
       const tickets = c >>> 16;
       k = Math.min(n, waiting - tickets);
-      if (k <= 0) return;
-      if (Atomics.compareExchange(w, COUNTS, c, c + k * TICKET) === c) break;
+      if (k > 0 && Atomics.compareExchange(w, COUNTS, c, c + k * TICKET) === c) break;
+      if (k > 0) continue;
+      // Every counted wait has a ticket, yet some of those tickets may be
+      // takeable by nobody: their waits gave up or died, and the waits counted
+      // now began after the notify that issued them. This notify makes them
+      // takeable (the seq moves), so it wakes as many as it may; without it
+      // those waits would sleep through every notify for ever.
+      if (waiting > 0 && n > 0) {
+        Atomics.add(w, SEQ, 1);
+        futex.wake(w, SEQ, Math.min(n, waiting));
+      }
+      return;
     }
     Atomics.add(w, SEQ, 1);
     futex.wake(w, SEQ, k);
@@ -299,8 +309,11 @@ export class Condition {
     if (waiter.record !== -1) Atomics.sub(w, waiter.record + R_WAITS, 1);
     for (;;) {
       const c = Atomics.load(w, COUNTS);
-      if ((c & 0xffff) === 0) return;
-      if (Atomics.compareExchange(w, COUNTS, c, c - 1) === c) return;
+      const waiting = c & 0xffff;
+      if (waiting === 0) return;
+      // Tickets beyond the waits left can never be taken: drop them with it.
+      const tickets = Math.min(c >>> 16, waiting - 1);
+      if (Atomics.compareExchange(w, COUNTS, c, (waiting - 1) | (tickets * TICKET)) === c) return;
     }
   }
 

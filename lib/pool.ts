@@ -386,6 +386,8 @@ export class Pool {
       type?: number; length?: number;
     };
     if (msg.kind === 'ready') {
+      // A worker that could not map the arena takes every chunk through the socket.
+      if ((m as { arena?: boolean }).arena !== true) w.dropArena();
       w.ready = true;
       this.#startFailures = 0;
       this.#dispatch();
@@ -399,6 +401,11 @@ export class Pool {
         const values = msg.type !== undefined ? this.#fromArena(w, t, msg.type, msg.length!) : msg.values!;
         outcome = !ok ? remoteError(msg.error!)
           : isPacked(values) || allPrimitive(values) ? values : unpackHandles(values, []);
+        // One result per input, or the map's result array would be written past this chunk.
+        if (ok && (outcome as ArrayLike<unknown>)?.length !== t.spec.items.length) {
+          throw new OsipcError('a pool worker answered a different number of results than it was given inputs',
+            'ERR_OSIPC_PROTOCOL');
+        }
       } catch (err) {
         ok = false;
         outcome = err;

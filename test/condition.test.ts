@@ -47,6 +47,32 @@ describe('Condition', () => {
     expect(woken).toBe(2);
   });
 
+  // Regression: a notified wait that gave up (timeout, abort) left its ticket
+  // to a wait that began after that notify and may not take it; later notifies
+  // then found "every waiter has a ticket" and woke nobody, for ever.
+  it('a ticket left by a wait that gave up does not block later notifies', async () => {
+    const lock = keep(new Lock());
+    const cond = keep(new Condition(lock));
+    await lock.acquire();
+    const ac = new AbortController();
+    const m = cond.wait({ signal: ac.signal }).catch((e: Error) => e.name);
+    await lock.acquire(); // m released it while it waits
+    cond.notify(1); // a ticket for m
+    const l = cond.wait({ timeout: 5000 }); // begins after that notify
+    await lock.acquire();
+    ac.abort(); // m leaves without its ticket
+    lock.release();
+    expect(await m).toBe('AbortError');
+    lock.release(); // m re-acquired it to settle
+    await lock.acquire();
+    const t0 = performance.now();
+    cond.notify(1);
+    lock.release();
+    expect(await l).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(2500);
+    lock.release();
+  });
+
   it('producer/consumer across processes', async () => {
     const lock = keep(new Lock());
     const c = keep(new Condition(lock));

@@ -150,8 +150,12 @@ async function main(): Promise<void> {
   const channel = new ControlChannel(CONTROL_FD);
   const init = channel.receiveSync() as InitMessage;
   if (init.arena) {
+    try {
+      arena = mapAnonymousMemory(ARENA_FD);
+    } catch {
+      arena = null; // no room to map it (RLIMIT_AS, map count): 'ready' says so, numbers take the socket
+    }
     // The mapping outlives the fd: nothing else needs fd 4.
-    arena = mapAnonymousMemory(ARENA_FD);
     fdBinding.close(ARENA_FD);
   }
   (globalThis as Record<symbol, unknown>)[Symbol.for('osipc.currentProcess')] =
@@ -195,7 +199,7 @@ async function main(): Promise<void> {
     void queue.finally(() => process.exit(0));
   });
   channel.setRef(true);
-  channel.sendSync({ kind: 'ready' });
+  channel.sendSync({ kind: 'ready', arena: arena !== null });
 }
 
 void main();
