@@ -83,8 +83,16 @@ export class AsyncResult<T> {
     this.#value = value;
     for (const w of [...this.#waiters]) w();
     // Callbacks run here, in the parent; an error they throw is the caller's
-    // bug and surfaces as an uncaught exception, as in an event listener.
-    if (ok) this.#callback?.(value as T);
-    else this.#errorCallback?.(value as Error);
+    // bug and surfaces as an uncaught exception, as in an event listener. It
+    // is thrown on its own tick: thrown here, it would unwind through the pool
+    // reading its worker's answers and stop that reading (the pool would hang).
+    try {
+      if (ok) this.#callback?.(value as T);
+      else this.#errorCallback?.(value as Error);
+    } catch (err) {
+      process.nextTick(() => {
+        throw err;
+      });
+    }
   }
 }

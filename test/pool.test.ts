@@ -450,6 +450,26 @@ describe('Pool', () => {
     for (const pid of out.pids as number[]) expect(await until(() => !alive(pid))).toBe(true);
   });
 
+  it('a callback that throws is an uncaught exception; the pool goes on', async () => {
+    const code = `
+      import { Pool } from 'osipc';
+      const caught = [];
+      process.on('uncaughtException', (err) => caught.push(err.message));
+      const pool = new Pool({ processes: 1, module: process.argv[2] });
+      const r = pool.applyAsync('square', [3], { callback: () => { throw new Error('callback bug'); } });
+      console.log(await r.get());
+      console.log(await pool.apply('square', [4]));
+      console.log(JSON.stringify(await pool.map('square', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17], { chunksize: 17 })));
+      await new Promise((r) => setImmediate(r));
+      console.log(caught.join());
+      pool.close();
+      await pool.join();
+    `;
+    const r = await runNode(code, [tasks.href], 30_000);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toEqual(['9', '16', JSON.stringify(Array.from({ length: 17 }, (_, i) => (i + 1) ** 2)), 'callback bug']);
+  });
+
   it('osipc objects that travel by name go to a task and come back', async () => {
     const pool = new Pool({ processes: 1, module: tasks });
     const shm = SharedMemory.create({ name: testName('pool'), size: 16 });
