@@ -73,6 +73,16 @@ describe('Condition', () => {
     lock.release();
   });
 
+  it('waits that end at once (timeout 0, an aborted signal) are not left counted', async () => {
+    const cond = keep(new Condition());
+    await cond.acquire();
+    // More than the 32767 waits a Condition counts: each must leave the count.
+    for (let i = 0; i < 33_000; i++) expect(await cond.wait({ timeout: 0 })).toBe(false);
+    await expect(cond.wait({ signal: AbortSignal.abort() })).rejects.toMatchObject({ name: 'AbortError' });
+    expect(await cond.wait({ timeout: 1 })).toBe(false);
+    cond.release();
+  });
+
   it('producer/consumer across processes', async () => {
     const lock = keep(new Lock());
     const c = keep(new Condition(lock));

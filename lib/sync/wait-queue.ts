@@ -59,11 +59,18 @@ export class WaitQueue<R, C = undefined> {
   /** Waits (arguments already validated). Resolves the outcome or TIMED_OUT. */
   wait(ctx: C, timeout: number, signal: AbortSignal | undefined): Promise<R | TimedOut> {
     if (this.#closed) return Promise.reject(new ClosedError(this.#what));
-    if (signal?.aborted) return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    // A wait that ends before it queues still leaves (a Condition counted it already).
+    if (signal?.aborted) {
+      this.#spec.leave?.(ctx);
+      return Promise.reject(new AbortError(undefined, { cause: signal.reason }));
+    }
     if (this.#queue.length === 0) {
       const r = this.#spec.attempt(ctx);
       if (r !== undefined) return Promise.resolve(r);
-      if (timeout === 0) return Promise.resolve(TIMED_OUT);
+      if (timeout === 0) {
+        this.#spec.leave?.(ctx);
+        return Promise.resolve(TIMED_OUT);
+      }
     }
     return new Promise((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
