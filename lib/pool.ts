@@ -79,7 +79,7 @@ class Worker {
     this.freeSlots = arena === null ? [] : Array.from({ length: ARENA_SLOTS }, (_, i) => i);
   }
 
-  /** Unmaps the arena (the worker is gone: nothing reads it any more). */
+  /** Unmaps the arena (the worker is gone, or could not map it): chunks then take the socket. */
   dropArena(): void {
     if (this.arena !== null) unmapAnonymousMemory(this.arena);
     this.arena = null;
@@ -383,11 +383,11 @@ export class Pool {
   #onMessage(w: Worker, m: unknown): void {
     const msg = m as {
       kind: string; id?: number; ok?: boolean; values?: unknown[] | Int32Array | Float64Array; error?: ErrorReport;
-      type?: number; length?: number;
+      type?: number; length?: number; arena?: boolean;
     };
     if (msg.kind === 'ready') {
       // A worker that could not map the arena takes every chunk through the socket.
-      if ((m as { arena?: boolean }).arena !== true) w.dropArena();
+      if (msg.arena !== true) w.dropArena();
       w.ready = true;
       this.#startFailures = 0;
       this.#dispatch();

@@ -8,7 +8,7 @@
 import { ControlChannel } from '../control.js';
 import { mapAnonymousMemory } from '../os/anonymous-memory.js';
 import { fdBinding } from '../os/fd.js';
-import { ARENA_FD, ARENA_I32, ARENA_F64, arenaInput, arenaOutput, fitsArena, type Numbers } from '../pool-arena.js';
+import { ARENA_FD, ARENA_I32, ARENA_F64, arenaInput, arenaOutput, arenaType, fitsArena, type Numbers } from '../pool-arena.js';
 import { isPacked, packNumbers } from '../pool-numbers.js';
 import { hasHandles, packHandles, unpackHandles } from '../transfer.js';
 import { codedError, report } from './report.js';
@@ -132,7 +132,7 @@ async function runTask(mod: Record<string, unknown>, href: string, t: TaskMessag
   const numbers = packNumbers(values);
   if (numbers !== null) {
     if (slot === undefined || !fitsArena(numbers)) return { values: numbers };
-    const type = numbers instanceof Int32Array ? ARENA_I32 : ARENA_F64;
+    const type = arenaType(numbers);
     arenaOutput(arena!, slot, type, numbers.length).set(numbers);
     return { type, length: numbers.length };
   }

@@ -69,11 +69,16 @@ class Ring {
   /**
    * The process whose thread made the ring. A fork() child shares the ring
    * (its fd and its mapped CQ) and inherits the started poller, the pending
-   * map and its timers: it must neither reap (it would take the parent's
-   * completions, and the parent's waits would never settle, timeouts
-   * included) nor cancel the parent's waits.
+   * map and its timers: it must neither arm waits on it nor reap (it would
+   * take the parent's completions, and the parent's waits would never settle,
+   * timeouts included) nor cancel the parent's waits.
    */
   readonly #pid = process.pid;
+
+  /** False in a fork() child of the process that made the ring. */
+  get usable(): boolean {
+    return process.pid === this.#pid;
+  }
 
   constructor() {
     this.#ring = new binding.FutexRing();
@@ -118,7 +123,7 @@ class Ring {
   }
 
   #mine(): boolean {
-    if (process.pid === this.#pid) return true;
+    if (this.usable) return true;
     // A fork() child: leave the ring to the parent.
     if (this.#polling) {
       this.#polling = false;
@@ -184,15 +189,11 @@ class Ring {
 }
 
 let ring: Ring | null | undefined;
-let ringPid = 0;
 let whyNot = '';
 
 function theRing(): Ring | null {
-  // A fork() child shares its parent's ring (completions would go to whoever
-  // reaps first): it must not use it.
-  if (ring !== undefined) return ringPid === process.pid ? ring : null;
+  if (ring !== undefined) return ring?.usable ? ring : null;
   ring = null;
-  ringPid = process.pid;
   if (process.platform === 'linux' && process.env.OSIPC_FUTEX_RING !== '0') {
     try {
       ring = new Ring();

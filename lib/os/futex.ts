@@ -49,9 +49,10 @@ export const futex = {
   /**
    * Sleeps while `view[index] === expected` without blocking the event loop:
    * on Linux >= 6.7 the kernel completes the wait through an io_uring that the
-   * event loop polls, elsewhere one of osipc's own threads waits. Resolves 'ok' when woken (re-check your condition: a
-   * wake may be spurious), 'not-equal' when the word already differed, or
-   * 'timed-out'. Rejects with an AbortError when `signal` fires.
+   * event loop polls, elsewhere one of osipc's own threads waits. Resolves
+   * 'ok' when woken (re-check your condition: a wake may be spurious),
+   * 'not-equal' when the word already differed, or 'timed-out'. Rejects with
+   * an AbortError when `signal` fires.
    */
   async wait(view: WordView, index: number, expected: number, options?: FutexWaitOptions): Promise<FutexWaitResult> {
     const offset = wordOffset(view, index);

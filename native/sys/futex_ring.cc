@@ -78,35 +78,33 @@ int FutexRing::Open() {
     return -ENOSYS;
   }
 
-  sq_size_ = p.sq_off.array + p.sq_entries * sizeof(uint32_t);
-  cq_size_ = p.cq_off.cqes + p.cq_entries * sizeof(io_uring_cqe);
-  if (cq_size_ > sq_size_) sq_size_ = cq_size_;
-  cq_size_ = sq_size_;  // one mapping serves both (IORING_FEAT_SINGLE_MMAP)
-  sq_ptr_ = mmap(nullptr, sq_size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, IORING_OFF_SQ_RING);
-  if (sq_ptr_ == MAP_FAILED) {
-    sq_ptr_ = nullptr;
-    int err = errno;
-    Close();
-    return -err;
-  }
-  cq_ptr_ = sq_ptr_;
+  // One mapping holds both rings (IORING_FEAT_SINGLE_MMAP); the SQEs have their own.
+  size_t sq_bytes = p.sq_off.array + p.sq_entries * sizeof(uint32_t);
+  size_t cq_bytes = p.cq_off.cqes + p.cq_entries * sizeof(io_uring_cqe);
+  rings_size_ = sq_bytes > cq_bytes ? sq_bytes : cq_bytes;
   sqes_size_ = p.sq_entries * sizeof(io_uring_sqe);
-  sqes_ = mmap(nullptr, sqes_size_, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, IORING_OFF_SQES);
-  if (sqes_ == MAP_FAILED) {
-    sqes_ = nullptr;
-    int err = errno;
+  int err = Map(&rings_, rings_size_, IORING_OFF_SQ_RING);
+  if (err == 0) err = Map(&sqes_, sqes_size_, IORING_OFF_SQES);
+  if (err != 0) {
     Close();
-    return -err;
+    return err;
   }
-  sq_head_ = At(sq_ptr_, p.sq_off.head);
-  sq_tail_ = At(sq_ptr_, p.sq_off.tail);
-  sq_mask_ = *At(sq_ptr_, p.sq_off.ring_mask);
-  sq_array_ = At(sq_ptr_, p.sq_off.array);
-  sq_flags_ = At(sq_ptr_, p.sq_off.flags);
-  cq_head_ = At(cq_ptr_, p.cq_off.head);
-  cq_tail_ = At(cq_ptr_, p.cq_off.tail);
-  cq_mask_ = *At(cq_ptr_, p.cq_off.ring_mask);
-  cqes_ = static_cast<char*>(cq_ptr_) + p.cq_off.cqes;
+  sq_head_ = At(rings_, p.sq_off.head);
+  sq_tail_ = At(rings_, p.sq_off.tail);
+  sq_mask_ = *At(rings_, p.sq_off.ring_mask);
+  sq_array_ = At(rings_, p.sq_off.array);
+  sq_flags_ = At(rings_, p.sq_off.flags);
+  cq_head_ = At(rings_, p.cq_off.head);
+  cq_tail_ = At(rings_, p.cq_off.tail);
+  cq_mask_ = *At(rings_, p.cq_off.ring_mask);
+  cqes_ = static_cast<char*>(rings_) + p.cq_off.cqes;
+  return 0;
+}
+
+int FutexRing::Map(void** out, size_t size, off_t offset) {
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd_, offset);
+  if (p == MAP_FAILED) return -errno;
+  *out = p;
   return 0;
 }
 
@@ -168,9 +166,8 @@ int FutexRing::Reap(uint64_t* ids, int32_t* results, int max) {
 
 void FutexRing::Close() {
   if (sqes_ != nullptr) munmap(sqes_, sqes_size_);
-  if (sq_ptr_ != nullptr) munmap(sq_ptr_, sq_size_);
-  sqes_ = nullptr;
-  sq_ptr_ = cq_ptr_ = nullptr;
+  if (rings_ != nullptr) munmap(rings_, rings_size_);
+  sqes_ = rings_ = nullptr;
   if (fd_ >= 0) close(fd_);  // the kernel cancels whatever is still armed
   fd_ = -1;
 }

@@ -8,6 +8,7 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 namespace osipc {
 namespace sys {
@@ -37,12 +38,11 @@ class FutexRing {
 
  private:
   int Submit(uint8_t opcode, uint32_t* addr, uint64_t value, uint64_t id);
+  int Map(void** out, size_t size, off_t offset);  // 0 or -errno
 
   int fd_ = -1;
-  void* sq_ptr_ = nullptr;
-  size_t sq_size_ = 0;
-  void* cq_ptr_ = nullptr;
-  size_t cq_size_ = 0;
+  void* rings_ = nullptr;  // the SQ and CQ rings, one mapping
+  size_t rings_size_ = 0;
   void* sqes_ = nullptr;
   size_t sqes_size_ = 0;
   uint32_t* sq_head_ = nullptr;
