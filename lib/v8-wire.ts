@@ -15,6 +15,13 @@ const VERSION = 15; // the format version Node 20-22 write (0xFF 0x0F header)
 const BAIL = Symbol('bail');
 const MAX_DEPTH = 64;
 const MAX_FAST_ARRAY = 256; // longer arrays: v8's fixed cost no longer matters
+/**
+ * Longest array with holes a reader accepts. V8 gives such an array (tag 'a')
+ * 8 bytes per element of its declared length up front, so a 7-byte message
+ * could make the receiver allocate 256 MB: capped at what a frame of the
+ * default 64 MiB limit could carry as dense values.
+ */
+export const MAX_SPARSE_LENGTH = 8 * 1024 * 1024;
 
 // ---- encoding -------------------------------------------------------------
 
@@ -262,6 +269,7 @@ function readValue(depth: number): unknown {
       case 0x5f: return undefined;
       case 0x6f: return readObject(depth);
       case 0x41: return readArray(depth);
+      case 0x61: return readSparseArray(depth);
       default: throw BAIL; // anything else: let v8 read the whole payload
     }
   }
@@ -342,6 +350,31 @@ function readArray(depth: number): unknown[] {
   p++;
   if (readVarint() !== 0 || readVarint() !== len) throw BAIL;
   return arr;
+}
+
+// An array with holes: 'a' length, then index/value pairs, '@' count length.
+// Read here (not by v8) so that its declared length is checked first.
+function readSparseArray(depth: number): unknown[] {
+  if (depth >= MAX_DEPTH) throw BAIL;
+  const len = readVarint();
+  if (len > MAX_SPARSE_LENGTH) {
+    throw new RangeError(`an array of length ${len} with holes (at most ${MAX_SPARSE_LENGTH} are read)`);
+  }
+  const arr = new Array<unknown>(len);
+  let count = 0;
+  for (;;) {
+    if (p >= end) throw BAIL;
+    if (d[p] === 0x40) { // '@'
+      p++;
+      if (readVarint() !== count || readVarint() !== len) throw BAIL;
+      return arr;
+    }
+    const key = readValue(depth + 1);
+    // Named properties, indexes past the length: v8 reads them.
+    if (typeof key !== 'number' || !Number.isInteger(key) || key < 0 || key >= len) throw BAIL;
+    arr[key] = readValue(depth + 1);
+    count++;
+  }
 }
 
 /**
