@@ -4,9 +4,11 @@
 //   echo-sync      values back with recvSync/sendSync (no event loop) until EOF
 //   stream <n> <size>      n messages of `size` bytes with sendBytes
 //   raw-stream <n> <size>  the same bytes with plain non-blocking write(2), no framing
+//   raw-echo       each byte back with read(2)/write(2), waiting in FdPoller (libuv)
+//                  when there is none: the floor of any Promise-form round trip
 import { Connection, EOFError } from 'osipc';
 import { fdBinding, EAGAIN } from '../../dist/os/fd.js';
-import { FdPoller, WRITABLE } from '../../dist/os/poller.js';
+import { FdPoller, READABLE, WRITABLE } from '../../dist/os/poller.js';
 
 const [mode, a, b] = process.argv.slice(2);
 
@@ -58,6 +60,19 @@ if (mode === 'echo') {
       if (n === -EAGAIN) await poller.wait(WRITABLE);
       else off += n;
     }
+  }
+  poller.close();
+  fdBinding.close(fd);
+} else if (mode === 'raw-echo') {
+  const fd = 3;
+  fdBinding.setNonBlocking(fd, true);
+  const poller = new FdPoller(fd);
+  const buf = Buffer.alloc(64);
+  for (;;) {
+    const n = fdBinding.read(fd, buf, 0, buf.length);
+    if (n === -EAGAIN) await poller.wait(READABLE);
+    else if (n === 0) break;
+    else fdBinding.write(fd, buf, 0, n);
   }
   poller.close();
   fdBinding.close(fd);

@@ -69,6 +69,39 @@ function connectionRttSync(n) {
   }, 'echo-sync');
 }
 
+/**
+ * Microseconds per round trip of one byte, both sides waiting in FdPoller
+ * (libuv's epoll, as every Promise-form wait) and calling read/write: no
+ * framing, no serializer, no Promise chain beyond one wait. The floor under
+ * any Promise-form round trip between two Node processes.
+ */
+async function pollFloorRtt(n) {
+  const [mine, theirs] = fdBinding.socketpair(true);
+  const peer = startPeer(theirs, ['raw-echo']);
+  fdBinding.close(theirs);
+  const poller = new FdPoller(mine);
+  const buf = Buffer.alloc(64);
+  const trip = async () => {
+    fdBinding.write(mine, buf, 0, 1);
+    for (;;) {
+      const k = fdBinding.read(mine, buf, 0, buf.length);
+      if (k === 1) return;
+      if (k !== -EAGAIN) throw new Error(`raw echo: read gave ${k}`);
+      await poller.wait(READABLE);
+    }
+  };
+  try {
+    for (let i = 0; i < 5000; i++) await trip(); // warm-up, as connectionRtt
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < n; i++) await trip();
+    return Number(process.hrtime.bigint() - t0) / 1e3 / n;
+  } finally {
+    poller.close();
+    fdBinding.close(mine);
+    await peer.exited;
+  }
+}
+
 /** Messages per second, one way: the child sends n { i, s: 'hello' }. */
 function connectionThroughput(n) {
   return withEchoPeer(async (conn) => {
@@ -137,6 +170,9 @@ export default async function (b) {
 
   await b.measure('osipc.pipe.rtt', us, () => connectionRtt(rtts));
   await b.measure('osipc.pipe.rtt_sync', us, () => connectionRttSync(rtts));
+  await b.measure('osipc.poll.rtt_1B', us, () => pollFloorRtt(rtts));
+  const cEpoll = await b.cPeer('epoll_pingpong');
+  if (cEpoll) await b.measure('c.epoll.rtt_1B', us, async () => parseFigure(await b.run(cEpoll, [b.quick ? 10_000 : 100_000])));
   await b.measure('node.fork_ipc.rtt_json', us, () => forkIpcRtt(rtts, 'json'));
   await b.measure('node.fork_ipc.rtt_advanced', us, () => forkIpcRtt(rtts, 'advanced'));
   await b.measure('osipc.pipe.tput', rate, () => connectionThroughput(msgs));
@@ -150,6 +186,11 @@ export default async function (b) {
 
   b.compare('osipc.pipe.rtt', 'node.fork_ipc.rtt_json', { atMost: 0.5, note: 'issue 3 goal' });
   b.compare('osipc.pipe.rtt', 'node.fork_ipc.rtt_advanced', { note: 'reference' });
+  b.compare('osipc.poll.rtt_1B', 'node.fork_ipc.rtt_json', {
+    note: 'the floor: 1 byte, libuv wake-ups, no framing. Above 0.5, no Promise-form round trip can meet the goals of issues 3 and 6',
+  });
+  b.compare('c.epoll.rtt_1B', 'node.fork_ipc.rtt_json', { note: 'the same in C (epoll_wait, then read)' });
+  b.compare('osipc.pipe.rtt', 'osipc.poll.rtt_1B', { note: "Connection's round trip over the floor (framing, serializer, Promises)" });
   b.compare('osipc.pipe.rtt_sync', 'node.fork_ipc.rtt_json', { note: 'reference: recvSync/sendSync, blocking the thread' });
   b.compare('osipc.pipe.rtt_sync', 'c.pipe.rtt_1B', { note: 'reference: vs the C pipe floor' });
   b.compare('osipc.pipe.tput', 'node.fork_ipc.tput_json', { atLeast: 3, note: 'issue 3 goal' });
