@@ -109,7 +109,7 @@ function connectionThroughput(n) {
       await conn.send({ cmd: 'send', n: count });
       for (let i = 0; i < count; i++) await conn.recv();
     };
-    await receive(50_000); // warm-up: let both sides' JIT settle
+    await receive(n); // warm-up: let both sides' JIT settle (as the fork IPC peers)
     const t0 = process.hrtime.bigint();
     await receive(n);
     return n / (Number(process.hrtime.bigint() - t0) / 1e9);
