@@ -3,6 +3,7 @@
 //   uint32 little-endian length | v8.serialize(message)
 // Internal: users talk through Pipe, Queue and the other objects.
 import { deserialize, serialize } from 'node:v8';
+import { checkV8Payload } from './v8-check.js';
 import { OsipcError } from './errors.js';
 import { EAGAIN, fdBinding } from './os/fd.js';
 import { FdPoller, READABLE, WRITABLE } from './os/poller.js';
@@ -99,7 +100,7 @@ export class ControlChannel {
       const head = this.#readExactlySync(4);
       const len = head.readUInt32LE(0);
       if (len > MAX_FRAME) throw protocolError(`frame of ${len} bytes`);
-      return deserialize(this.#readExactlySync(len));
+      return readMessage(this.#readExactlySync(len));
     } finally {
       fdBinding.setNonBlocking(this.fd, true);
     }
@@ -166,7 +167,7 @@ export class ControlChannel {
       if (this.#pendingBytes < 4 + len) return;
       const buf = this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending);
       this.#pending = [buf];
-      const message = deserialize(buf.subarray(4, 4 + len));
+      const message = readMessage(buf.subarray(4, 4 + len));
       const rest = buf.subarray(4 + len);
       this.#pending = rest.length > 0 ? [rest] : [];
       this.#pendingBytes = rest.length;
@@ -201,4 +202,11 @@ function closedError(): OsipcError {
 
 function protocolError(what: string): OsipcError {
   return new OsipcError(`broken control channel: ${what}`, 'ERR_OSIPC_PROTOCOL');
+}
+
+// A process at the other end (a child may run anyone's code) must not make
+// this one allocate past what the frame carries.
+function readMessage(bytes: Buffer): unknown {
+  checkV8Payload(bytes, 0, bytes.length);
+  return deserialize(bytes);
 }

@@ -8,6 +8,9 @@
 // Date, Buffer, BigInt, cycles, class instances...) goes to the real v8
 // serializer: the result is the same bytes a v8 reader expects either way.
 import v8 from 'node:v8';
+import { checkV8Payload, MAX_SPARSE_LENGTH } from './v8-check.js';
+
+export { MAX_SPARSE_LENGTH };
 
 const VERSION = 15; // the format version Node 20-22 write (0xFF 0x0F header)
 
@@ -15,13 +18,6 @@ const VERSION = 15; // the format version Node 20-22 write (0xFF 0x0F header)
 const BAIL = Symbol('bail');
 const MAX_DEPTH = 64;
 const MAX_FAST_ARRAY = 256; // longer arrays: v8's fixed cost no longer matters
-/**
- * Longest array with holes a reader accepts. V8 gives such an array (tag 'a')
- * 8 bytes per element of its declared length up front, so a 7-byte message
- * could make the receiver allocate 256 MB: capped at what a frame of the
- * default 64 MiB limit could carry as dense values.
- */
-export const MAX_SPARSE_LENGTH = 8 * 1024 * 1024;
 
 // ---- encoding -------------------------------------------------------------
 
@@ -203,6 +199,9 @@ export function serialize(value: unknown): Uint8Array {
 let d: Buffer = Buffer.alloc(0);
 let p = 0;
 let end = 0;
+// Elements the arrays with holes read so far in this payload declared (each
+// gets its length allocated up front): at most MAX_SPARSE_LENGTH in all.
+let holes = 0;
 
 function readVarint(): number {
   if (p >= end) throw BAIL;
@@ -357,8 +356,9 @@ function readArray(depth: number): unknown[] {
 function readSparseArray(depth: number): unknown[] {
   if (depth >= MAX_DEPTH) throw BAIL;
   const len = readVarint();
-  if (len > MAX_SPARSE_LENGTH) {
-    throw new RangeError(`an array of length ${len} with holes (at most ${MAX_SPARSE_LENGTH} are read)`);
+  holes += len;
+  if (holes > MAX_SPARSE_LENGTH) {
+    throw new RangeError(`arrays with holes declaring ${holes} elements (at most ${MAX_SPARSE_LENGTH} are read)`);
   }
   const arr = new Array<unknown>(len);
   let count = 0;
@@ -391,6 +391,7 @@ export function deserializeRange(bytes: Buffer, start: number, stop: number, own
     d = bytes;
     p = start + 2;
     end = stop;
+    holes = 0;
     try {
       return readValue(0);
     } catch (err) {
@@ -399,6 +400,9 @@ export function deserializeRange(bytes: Buffer, start: number, stop: number, own
       d = EMPTY;
     }
   }
+  // v8 would set aside memory for every hole an array declares: refuse a
+  // payload whose holes pass the limit before v8 reads it.
+  checkV8Payload(bytes, start, stop);
   // v8's Buffer/typed-array values alias the input: give them their own copy.
   const view = start === 0 && stop === bytes.length ? bytes : bytes.subarray(start, stop);
   return v8.deserialize(owned ? view : Buffer.from(view));

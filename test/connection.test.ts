@@ -1,9 +1,11 @@
 // Connection and Pipe(): values and bytes between real processes, EOF, waits,
 // sync forms, sharing one end among processes, handles over a Connection.
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import v8 from 'node:v8';
 import { Connection, EOFError, Pipe, type Connection as Conn } from 'osipc';
 import { runNode } from './helpers/child.js';
+import { holeBomb } from './helpers/v8-bombs.js';
 import { openFds } from './helpers/leaks.js';
 import { fixture, runWithArgs, spawnWithArgs } from './helpers/spawn-args.js';
 
@@ -283,6 +285,29 @@ describe('Pipe() and Connection in one process', () => {
     writeRaw(e.fileno(), liar);
     await expect(f.recv({ timeout: 5000 })).rejects.toMatchObject({ code: 'ERR_OSIPC_BAD_MESSAGE' });
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(256 * 1024 * 1024);
+  });
+
+  // The fast reader hands a Map to v8 whole, and v8 sets aside 8 bytes per
+  // hole an array declares: 16 such arrays (197 bytes) would take 4 GB.
+  it('a raw peer process sending arrays with holes of billions of elements: a clear error, no allocation', async () => {
+    const [mine, theirs] = pipe();
+    const bomb = holeBomb(16, 32_000_000);
+    const peer = spawn(process.execPath, ['-e', `
+      const { writeSync } = require('node:fs');
+      const bomb = Buffer.from(process.argv[1], 'hex');
+      const head = Buffer.alloc(4);
+      head.writeInt32BE(bomb.length);
+      writeSync(3, Buffer.concat([head, bomb]));
+      const ok = require('node:v8').serialize('after');
+      head.writeInt32BE(ok.length);
+      writeSync(3, Buffer.concat([head, ok]));`, bomb.toString('hex')], { stdio: ['ignore', 'inherit', 'inherit', theirs.fileno()] });
+    theirs.close();
+    const rss = process.memoryUsage().rss;
+    await expect(mine.recv({ timeout: 10_000 })).rejects.toMatchObject({ code: 'ERR_OSIPC_BAD_MESSAGE' });
+    expect(process.memoryUsage().rss - rss).toBeLessThan(256 * 1024 * 1024);
+    // A bad value in a sound frame: the stream goes on.
+    expect(await mine.recv({ timeout: 10_000 })).toBe('after');
+    await new Promise((resolve) => peer.on('exit', resolve));
   });
 
   it('a Connection cannot travel over a simplex pipe (no fd passing there)', async () => {

@@ -13,6 +13,7 @@ import { JoinableQueue, Queue, QueueEmpty, QueueFull, SharedMemory, SimpleQueue,
 import { SharedMutex } from '../dist/sync/mutex.js';
 import { packHandles } from '../dist/transfer.js';
 import { collect, packageRoot, runNode, spawnNode, testName, waitForLine } from './helpers/child.js';
+import { holeBomb } from './helpers/v8-bombs.js';
 
 const PRODUCER_LOCK = 128, CONSUMER_LOCK = 384;
 function lockHeld(name: string, offset: number): boolean {
@@ -726,6 +727,26 @@ describe('Queue memory written by a hostile process', () => {
     await deep.put(Buffer.alloc(20_000)); // 20_004 bytes of msgpack
     await hostile(deep.name, `for (let i = at + 8; i < at + 8 + 20_004; i++) u8[i] = 0x91;`);
     await expect(deep.get()).rejects.toMatchObject(corrupt);
+  });
+
+  // V8 reads a Map whole, and sets aside 8 bytes per hole an array in it
+  // declares: 16 such arrays in 180 bytes would have taken 4 GB here.
+  it('a v8 record of arrays with holes declaring billions of elements: refused before v8 allocates', async () => {
+    const q = track(new Queue({ capacity: 4096 }));
+    const bomb = holeBomb(16, 32_000_000);
+    await q.put('x'.repeat(bomb.length)); // a record with room for it (v8 ignores what follows a value)
+    await q.put('next');
+    const rss = process.memoryUsage().rss;
+    await hostile(q.name, `
+      const bomb = Buffer.from('${bomb.toString('hex')}', 'hex');
+      const len = d.getUint32(at, true);
+      if (len < bomb.length) throw new Error('record length ' + len);
+      u8[at + 5] = 0x56; // format: v8
+      u8.fill(0, at + 8, at + 8 + len);
+      u8.set(bomb, at + 8);`);
+    expect(() => q.getNowait()).toThrow(expect.objectContaining(corrupt));
+    expect(process.memoryUsage().rss - rss).toBeLessThan(256 * 1024 * 1024);
+    expect(q.getNowait()).toBe('next');
   });
 
   it('a corrupt header is refused at open', async () => {

@@ -21,6 +21,7 @@
 //   'raw'             bytes in (Buffer, typed array, DataView, ArrayBuffer),
 //                     Buffer out ('R').
 import v8 from 'node:v8';
+import { checkV8Payload } from '../v8-check.js';
 import {
   MsgpackReader, MsgpackWriter, NEEDS_V8, OUT_OF_SPACE, binaryHeader, dataCloneError,
 } from './msgpack.js';
@@ -175,6 +176,8 @@ export class Codec {
       case TAG_MSGPACK:
         return this.#reader.read(bytes, view, start, end, owned);
       case TAG_V8:
+        // A hostile writer's holey arrays would make v8 allocate past the bytes.
+        checkV8Payload(bytes, start, end);
         // The v8 deserializer returns Buffers that view its input: never the ring.
         return v8.deserialize(owned ? bytes.subarray(start, end) : Buffer.from(bytes.subarray(start, end)));
       case TAG_JSON:
