@@ -13,6 +13,8 @@ export interface PipeOptions {
   duplex?: boolean;
   /** Largest message, in bytes, for both ends (default 64 MiB). */
   maxMessageSize?: number;
+  /** `spin` of both ends in this process: µs a recv polls before it sleeps (default 0). */
+  spin?: number;
 }
 
 /** `[receiver, sender]` when simplex; two equal ends when duplex. */
@@ -22,6 +24,13 @@ export function Pipe(options?: PipeOptions): [Connection, Connection] {
   const maxMessageSize = o.maxMessageSize === undefined
     ? DEFAULT_MAX_MESSAGE_SIZE
     : validateInteger(o.maxMessageSize, 'options.maxMessageSize', 1, MAX_MESSAGE_SIZE_LIMIT);
+  const spin = o.spin === undefined ? 0 : validateInteger(o.spin, 'options.spin', 0, 10_000);
+  const ends = makeEnds(duplex, maxMessageSize);
+  for (const end of ends) end.spin = spin;
+  return ends;
+}
+
+function makeEnds(duplex: boolean, maxMessageSize: number): [Connection, Connection] {
   if (duplex) {
     const [a, b] = pipeIo.socketpair(true);
     const init = { readable: true, writable: true, maxMessageSize, socket: true };

@@ -375,6 +375,57 @@ describe('Pipe() and Connection in one process', () => {
 });
 
 describe('Connection between processes', () => {
+  // send() writes the first message at once and a burst after it on a later
+  // turn of the event loop, which never came while recvSync/pollSync blocked
+  // the thread: the child never got the messages it was to answer, and
+  // recvSync waited for ever (here: until its timeout).
+  it('recvSync and pollSync after a burst of send()s: the queued messages are written while they wait', async () => {
+    const [a, b] = pipe();
+    const child = spawnWithArgs(workers, 'echo', [b]);
+    b.close();
+    await a.send('ready');
+    expect(await a.recv({ timeout: 10_000 })).toBe('ready');
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 20; i++) void a.send({ round, i });
+      for (let i = 0; i < 20; i++) expect(a.recvSync({ timeout: 10_000 })).toEqual({ round, i });
+    }
+    for (let i = 0; i < 20; i++) void a.send(i);
+    expect(a.pollSync(10_000)).toBe(true);
+    for (let i = 0; i < 20; i++) expect(await a.recv({ timeout: 10_000 })).toBe(i);
+    a.close();
+    expect((await child.result).code).toBe(0);
+  });
+
+  it('spin: recv polls before it sleeps, both forms, with a child doing the same', async () => {
+    const [a, b] = Pipe({ spin: 100 });
+    expect(a.spin).toBe(100);
+    b.spin = 0;
+    expect(b.spin).toBe(0);
+    const child = spawnWithArgs(workers, 'echo', [b]);
+    b.close();
+    for (let i = 0; i < 2000; i++) {
+      await a.send({ i });
+      expect(await a.recv({ timeout: 10_000 })).toEqual({ i });
+    }
+    for (let i = 0; i < 200; i++) {
+      void a.send({ i });
+      expect(a.recvSync({ timeout: 10_000 })).toEqual({ i });
+    }
+    // A recv that times out while polling: a TimeoutError all the same.
+    a.spin = 10_000;
+    await expect(a.recv({ timeout: 1 })).rejects.toMatchObject({ code: 'ERR_OSIPC_TIMEOUT' });
+    expect(() => a.recvSync({ timeout: 1 })).toThrow(expect.objectContaining({ code: 'ERR_OSIPC_TIMEOUT' }));
+    a.close();
+    expect((await child.result).code).toBe(0);
+    const [c] = pipe();
+    expect(() => { c.spin = -1; }).toThrow(RangeError);
+    expect(() => { c.spin = 10_001; }).toThrow(RangeError);
+    expect(() => { c.spin = 1.5; }).toThrow(RangeError);
+    expect(() => { c.spin = '5' as never; }).toThrow(TypeError);
+    expect(() => Pipe({ spin: -5 })).toThrow(RangeError);
+    expect(() => Connection.fromFd(c.fileno(), { spin: 'x' as never })).toThrow(TypeError);
+  });
+
   it('keeps order over 10k round trips with a child, and sync forms there', async () => {
     const [a, b] = pipe();
     const child = spawnWithArgs(workers, 'echo', [b]);

@@ -1,6 +1,7 @@
 // The child side of bench/suites/pipes.js. Its end of the pipe is fd 3.
-//   echo           values back until EOF (round trips), and on { cmd: 'send', n }
-//                  sends n { i, s: 'hello' } (one-way throughput)
+//   echo [spin]    values back until EOF (round trips), and on { cmd: 'send', n }
+//                  sends n { i, s: 'hello' } (one-way throughput); `spin`: the
+//                  µs its recv polls before it sleeps (conn.spin)
 //   echo-sync      values back with recvSync/sendSync (no event loop) until EOF
 //   stream <n> <size>      n messages of `size` bytes with sendBytes
 //   raw-stream <n> <size>  the same bytes with plain non-blocking write(2), no framing
@@ -13,7 +14,7 @@ import { FdPoller, READABLE, WRITABLE } from '../../dist/os/poller.js';
 const [mode, a, b] = process.argv.slice(2);
 
 if (mode === 'echo') {
-  const conn = Connection.fromFd(3);
+  const conn = Connection.fromFd(3, { spin: Number(a ?? 0) });
   for (;;) {
     let m;
     try {

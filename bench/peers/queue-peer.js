@@ -1,14 +1,16 @@
 // The osipc Queue peer for bench/suites/queue.js. Opens the queues named
 // argv[2] (its inbox) and argv[3] (its outbox); argv[4] = 'sync' uses the
-// Sync forms. Commands arrive in the inbox:
+// Sync forms; argv[5], when given, is the `spin` (µs) both queues poll for
+// before a get sleeps. Commands arrive in the inbox:
 //   { cmd: 'send', n }  put n messages { i, s: 'hello' } into the outbox
 //   { cmd: 'echo', n }  get n messages from the inbox, putting each back
 //   { cmd: 'sendMany', n, batch }  the same as send, with putMany of `batch`
 //   null                close and exit
 import { Queue } from 'osipc';
 
-const inbox = Queue.open(process.argv[2]);
-const outbox = Queue.open(process.argv[3]);
+const spin = Number(process.argv[5] ?? 0);
+const inbox = Queue.open(process.argv[2], { spin });
+const outbox = Queue.open(process.argv[3], { spin });
 const sync = process.argv[4] === 'sync';
 const get = sync ? () => inbox.getSync() : () => inbox.get();
 const put = sync ? (v) => outbox.putSync(v) : (v) => outbox.put(v);

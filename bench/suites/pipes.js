@@ -25,9 +25,9 @@ function startPeer(fd, args) {
   return { child, exited };
 }
 
-async function withEchoPeer(body, mode = 'echo') {
-  const [mine, theirs] = Pipe();
-  const peer = startPeer(theirs.fileno(), [mode]);
+async function withEchoPeer(body, mode = 'echo', spin = 0) {
+  const [mine, theirs] = Pipe({ spin });
+  const peer = startPeer(theirs.fileno(), mode === 'echo' ? [mode, spin] : [mode]);
   theirs.close();
   try {
     return await body(mine);
@@ -37,8 +37,11 @@ async function withEchoPeer(body, mode = 'echo') {
   }
 }
 
-/** Microseconds per round trip of { i, s: 'hello' } to a child and back. */
-function connectionRtt(n) {
+/**
+ * Microseconds per round trip of { i, s: 'hello' } to a child and back;
+ * `spin`: both ends' recv polls that long (µs) before it sleeps.
+ */
+function connectionRtt(n, spin = 0) {
   return withEchoPeer(async (conn) => {
     for (let i = 0; i < 5000; i++) { // warm-up: let both sides' JIT settle
       await conn.send({ i, s: 'hello' });
@@ -50,7 +53,7 @@ function connectionRtt(n) {
       await conn.recv();
     }
     return Number(process.hrtime.bigint() - t0) / 1e3 / n;
-  });
+  }, 'echo', spin);
 }
 
 /** The same with recvSync/sendSync on both sides: blocking poll(2), no event loop. */
@@ -170,6 +173,7 @@ export default async function (b) {
 
   await b.measure('osipc.pipe.rtt', us, () => connectionRtt(rtts));
   await b.measure('osipc.pipe.rtt_sync', us, () => connectionRttSync(rtts));
+  await b.measure('osipc.pipe.rtt_spin', us, () => connectionRtt(rtts, 100));
   await b.measure('osipc.poll.rtt_1B', us, () => pollFloorRtt(rtts));
   const cEpoll = await b.cPeer('epoll_pingpong');
   if (cEpoll) await b.measure('c.epoll.rtt_1B', us, async () => parseFigure(await b.run(cEpoll, [b.quick ? 10_000 : 100_000])));
@@ -192,6 +196,9 @@ export default async function (b) {
   b.compare('c.epoll.rtt_1B', 'node.fork_ipc.rtt_json', { note: 'the same in C (epoll_wait, then read)' });
   b.compare('osipc.pipe.rtt', 'osipc.poll.rtt_1B', { note: "Connection's round trip over the floor (framing, serializer, Promises)" });
   b.compare('osipc.pipe.rtt_sync', 'node.fork_ipc.rtt_json', { note: 'reference: recvSync/sendSync, blocking the thread' });
+  b.compare('osipc.pipe.rtt_spin', 'node.fork_ipc.rtt_json', {
+    note: 'Promise form, both ends opting into spin: 100 (a recv polls up to 100 µs, blocking its event loop, before it sleeps)',
+  });
   b.compare('osipc.pipe.rtt_sync', 'c.pipe.rtt_1B', { note: 'reference: vs the C pipe floor' });
   b.compare('osipc.pipe.tput', 'node.fork_ipc.tput_json', { atLeast: 3, note: 'issue 3 goal' });
   b.compare('osipc.pipe.tput', 'node.fork_ipc.tput_advanced', { note: 'reference' });

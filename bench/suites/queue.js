@@ -11,11 +11,12 @@ export const title = 'Queue';
 
 const PEER = fileURLToPath(new URL('../peers/queue-peer.js', import.meta.url));
 
-// Runs `body(toPeer, fromPeer)` against a fresh queue-peer process.
-async function withPeer(form, body) {
-  const toPeer = new Queue();
-  const fromPeer = new Queue();
-  const child = spawn(process.execPath, [PEER, toPeer.name, fromPeer.name, form], { stdio: ['ignore', 'inherit', 'inherit'] });
+// Runs `body(toPeer, fromPeer)` against a fresh queue-peer process; `spin`:
+// both processes' gets poll that long (µs) before they sleep.
+async function withPeer(form, body, spin = 0) {
+  const toPeer = new Queue({ spin });
+  const fromPeer = new Queue({ spin });
+  const child = spawn(process.execPath, [PEER, toPeer.name, fromPeer.name, form, spin], { stdio: ['ignore', 'inherit', 'inherit'] });
   const exited = new Promise((resolve) => child.on('exit', resolve));
   try {
     return await body(toPeer, fromPeer);
@@ -64,7 +65,7 @@ function queueThroughputBatched(n, batch) {
 }
 
 // Microseconds per round trip: put to the peer, get its echo.
-function queueRtt(n, form) {
+function queueRtt(n, form, spin = 0) {
   return withPeer(form, async (toPeer, fromPeer) => {
     const sync = form === 'sync';
     const warm = Math.min(n, 1000);
@@ -82,7 +83,7 @@ function queueRtt(n, form) {
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < n; i++) await trip(i);
     return Number(process.hrtime.bigint() - t0) / 1e3 / n;
-  });
+  }, spin);
 }
 
 export default async function (b) {
@@ -96,6 +97,7 @@ export default async function (b) {
   await b.measure('osipc.queue.tput_batch64', rate, () => queueThroughputBatched(msgs, 64));
   await b.measure('osipc.queue.rtt', us, () => queueRtt(rtts, 'async'));
   await b.measure('osipc.queue.rtt_sync', us, () => queueRtt(rtts, 'sync'));
+  await b.measure('osipc.queue.rtt_spin', us, () => queueRtt(rtts, 'async', 100));
   // The peers (measured once per pass, shared with the baseline suite).
   await b.measure('node.fork_ipc.tput_json', rate, () => forkIpcThroughput(b.quick ? 10_000 : 100_000, 'json'));
   await b.measure('node.fork_ipc.rtt_json', us, () => forkIpcRtt(rtts, 'json'));
@@ -111,4 +113,7 @@ export default async function (b) {
   b.compare('osipc.queue.tput_sync', 'node.fork_ipc.tput_json', { note: 'Sync forms (reference)' });
   b.compare('osipc.queue.tput_batch64', 'node.fork_ipc.tput_json', { note: 'putMany/getMany of 64 (reference)' });
   b.compare('osipc.queue.rtt_sync', 'node.fork_ipc.rtt_json', { note: 'Sync forms (reference)' });
+  b.compare('osipc.queue.rtt_spin', 'node.fork_ipc.rtt_json', {
+    note: 'Promise form, both sides opting into spin: 100 (a get polls up to 100 µs, blocking its event loop, before it sleeps)',
+  });
 }

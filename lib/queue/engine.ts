@@ -6,7 +6,7 @@ import { AbortError, ClosedError, OsipcError, QueueEmpty, QueueFull, TimeoutErro
 import { futexUnchecked, type FutexWaitResult } from '../os/futex.js';
 import { validateWaitOptions, type WaitOptions } from '../validate.js';
 import { W } from './layout.js';
-import { Spinner } from './spin.js';
+import { Spinner } from '../spin.js';
 import type { LockResult, SharedMutex } from '../sync/mutex.js';
 import { DIRECT_NEEDS_V8, EMPTY, PARTIAL, ROOM_WAIT_MS, Ring, type Outgoing } from './ring.js';
 

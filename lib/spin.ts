@@ -1,12 +1,12 @@
-// Adaptive, bounded polling before a sleep. A sleep and wake-up across
-// processes costs two thread hops here (the futex wakes osipc's wait thread,
-// which wakes the event loop): ~40-80 us between CPUs, while a peer that is
-// itself polling on the other CPU answers within a few microseconds. So a get
-// that finds the queue empty first polls for a while, but only as long as
-// polling pays off: each miss halves the budget and soon stops polling (one
-// CPU, a busy machine, an idle queue: where polling is the trap that
-// ANCHORS.md measures), each hit restores it. While the budget is zero, one
-// wait in PROBE_EVERY polls for the full budget to notice that things changed.
+// Adaptive, bounded polling before a sleep (Queue and Connection, opt-in with
+// `spin`). A sleep and wake-up across processes costs a wake-up of the other
+// process's event loop: ~25 us a hop between the CPUs of this VM, while a peer
+// that is itself polling on the other CPU answers within a few microseconds.
+// So a get/recv that finds nothing first polls for a while, but only as long
+// as polling pays off: each miss halves the budget and soon stops polling (one
+// CPU, a busy machine, an idle peer: where polling is the trap that ANCHORS.md
+// measures), each hit restores it. While the budget is zero, one wait in
+// PROBE_EVERY polls for the full budget to notice that things changed.
 //
 // The budget has to be longer than a sleeping peer takes to wake and answer,
 // or two peers that both sleep would never find out that polling pays.
