@@ -4,12 +4,21 @@
 // element of it before reading any. A 12-byte message could make the receiver
 // allocate 256 MB, and a Map of a hundred such arrays (1.3 KB) 25 GB: the
 // receiving process dies of it. Every other length in the format (strings,
-// buffers, dense arrays, BigInts) is checked by V8 against the bytes present.
+// buffers, dense arrays, BigInts) is checked by V8 against the bytes present,
+// but each dense array only against the bytes left after it: arrays nested in
+// each other could each declare nearly the whole payload, so the walk also
+// bounds their lengths in all by the payload's size (each element takes a
+// byte at least: no payload V8 reads declares more).
 //
 // The walk skips values without making them (no allocation), and needs no
 // recursion: every container is a run of values up to its end tag. It accepts
 // exactly the format versions 13-15 that Node 20-24 write; anything it cannot
 // walk, V8 could not read either.
+//
+// It must read every field as V8 does (V8 reads a varint of 32 bits in 5 bytes
+// at most, whatever the 5th byte's top bit says; a sub-tag of 8 bits in 2), or
+// the bytes it skips as a string's are not the ones V8 skips, and V8 finds
+// arrays there that the walk never saw.
 /**
  * Most elements that the arrays with holes of one payload may declare, in
  * all: what a frame of the default 64 MiB limit could carry as dense values.
@@ -17,6 +26,10 @@
 export const MAX_SPARSE_LENGTH = 8 * 1024 * 1024;
 
 class Malformed extends Error {}
+
+// Deeper than V8 reads (a few thousand levels exhaust its stack): the walk's
+// own stack stays bounded (16 bytes a level) whatever the payload.
+const MAX_NESTING = 1 << 20;
 
 // What the walk is inside of, innermost last.
 const IN_CONTAINER = 0; // values up to an end tag (objects, arrays, maps, sets)
@@ -29,8 +42,19 @@ const IN_ERROR = 2; // error sub-tags up to '.'
  * not a V8-format value V8 could read. Returns when v8.deserialize may read it.
  */
 export function checkV8Payload(bytes: Uint8Array, start: number, end: number, budget = MAX_SPARSE_LENGTH): void {
+  // V8 reads version 13 data that it fails to read a second time, as the
+  // broken version 13 some V8 wrote (views with the flags of version 14,
+  // crbug.com/1284506): with views, such data must walk both ways.
+  if (walk(bytes, start, end, budget, false)) walk(bytes, start, end, budget, true);
+}
+
+// True when the data is of version 13 and holds a view (read without flags
+// unless `broken13`).
+function walk(bytes: Uint8Array, start: number, end: number, budget: number, broken13: boolean): boolean {
   let p = start;
   let holes = 0;
+  let dense = 0; // elements the dense arrays declare, in all
+  let sawView = false;
   const stack: number[] = []; // IN_* kinds; containers also push their end tag
 
   const byte = (): number => {
@@ -38,24 +62,24 @@ export function checkV8Payload(bytes: Uint8Array, start: number, end: number, bu
     return bytes[p++]!;
   };
   const varint = (): number => {
-    // As V8 reads it: 7 bits a byte, bits past the 32nd dropped.
+    // As V8 reads a uint32: 7 bits a byte, 5 bytes at most (the 5th ends it
+    // whatever its top bit says), bits past the 32nd dropped.
     let value = 0;
     let scale = 1;
-    for (;;) {
+    for (let i = 0; i < 5; i++) {
       const b = byte();
-      if (scale < 2 ** 32) value += (b & 0x7f) * scale;
+      value += (b & 0x7f) * scale;
+      if (b < 0x80) break;
       scale *= 128;
-      if (b < 0x80) return value % 2 ** 32;
     }
+    return value % 2 ** 32;
   };
-  // A one-byte varint field (V8 reads these sub-tags as varints of 8 bits).
+  // A one-byte varint field (V8 reads these sub-tags as varints of 8 bits:
+  // 2 bytes at most).
   const varint8 = (): number => {
-    let value = 0;
-    for (let shift = 0; ; shift += 7) {
-      const b = byte();
-      if (shift < 8) value |= (b & 0x7f) << shift;
-      if (b < 0x80) return value & 0xff;
-    }
+    const b = byte();
+    if (b < 0x80) return b;
+    return ((b & 0x7f) | ((byte() & 0x7f) << 7)) & 0xff;
   };
   const skip = (n: number): void => {
     if (n > end - p) throw new Malformed('truncated');
@@ -70,17 +94,22 @@ export function checkV8Payload(bytes: Uint8Array, start: number, end: number, bu
   if (byte() !== 0xff) throw new Malformed('no version header');
   const version = varint();
   if (version < 13 || version > 15) throw new Malformed(`format version ${version}`);
+  const viewFlags = version >= 14 || broken13;
+  const push = (kind: number, endTag: number): void => {
+    if (stack.length >= 2 * MAX_NESTING) throw new Malformed('nested too deep');
+    stack.push(kind, endTag);
+  };
 
   // A tag read said a value follows (a String object's string, an error's
   // message): no end tag or error sub-tag can come first.
   let needValue = false;
   for (;;) {
     const kind = stack.length === 0 ? -1 : stack[stack.length - 2]!;
-    if (kind === IN_ERROR && !needValue) {
+    if (kind === IN_ERROR && !needValue && !viewNext()) {
       const sub = varint8();
       if (sub === 0x2e) { // '.' the error ends
         stack.length -= 2;
-        if (completed()) return;
+        if (completed()) return sawView;
         continue;
       }
       // 'm' message and 's' stack: a string value; 'c' cause: any value;
@@ -96,7 +125,7 @@ export function checkV8Payload(bytes: Uint8Array, start: number, end: number, bu
       varint();
       if (t === 0x24 || t === 0x40) varint(); // '$' '@'
       stack.length -= 2;
-      if (completed()) return;
+      if (completed()) return sawView;
       continue;
     }
     needValue = false;
@@ -129,7 +158,8 @@ export function checkV8Payload(bytes: Uint8Array, start: number, end: number, bu
         varint8();
         varint();
         varint();
-        if (version >= 14) varint();
+        if (viewFlags) varint();
+        if (version === 13) sawView = true;
         break;
       case 0x5c: // '\' Node's host object (Buffer, typed array): type, length, bytes
         varint();
@@ -143,31 +173,43 @@ export function checkV8Payload(bytes: Uint8Array, start: number, end: number, bu
         needValue = true;
         continue;
       case 0x52: // 'R' RegExp: the pattern (a string value), then flags
-        stack.push(IN_REGEXP, 0);
+        push(IN_REGEXP, 0);
         needValue = true;
         continue;
       case 0x72: // 'r' Error: sub-tags
-        stack.push(IN_ERROR, 0);
+        push(IN_ERROR, 0);
         continue;
-      case 0x6f: stack.push(IN_CONTAINER, 0x7b); continue; // 'o' ... '{'
-      case 0x3b: stack.push(IN_CONTAINER, 0x3a); continue; // ';' ... ':'
-      case 0x27: stack.push(IN_CONTAINER, 0x2c); continue; // "'" ... ','
+      case 0x6f: push(IN_CONTAINER, 0x7b); continue; // 'o' ... '{'
+      case 0x3b: push(IN_CONTAINER, 0x3a); continue; // ';' ... ':'
+      case 0x27: push(IN_CONTAINER, 0x2c); continue; // "'" ... ','
       case 0x41: // 'A' dense array: V8 checks its length against the bytes left
-        varint();
-        stack.push(IN_CONTAINER, 0x24);
+        dense += varint();
+        if (dense > end - start) {
+          throw new RangeError(`dense arrays declaring ${dense} elements in a payload of ${end - start} bytes`);
+        }
+        push(IN_CONTAINER, 0x24);
         continue;
       case 0x61: { // 'a' array with holes: the length V8 allocates for
         holes += varint();
         if (holes > budget) {
           throw new RangeError(`arrays with holes declaring ${holes} elements (at most ${budget} are read)`);
         }
-        stack.push(IN_CONTAINER, 0x40);
+        push(IN_CONTAINER, 0x40);
         continue;
       }
       default:
         throw new Malformed(`tag 0x${t.toString(16)}`);
     }
-    if (completed()) return;
+    if (completed()) return sawView;
+  }
+
+  // An error's cause that is an ArrayBuffer takes the view after it (V8 looks
+  // for one, past padding, after every ArrayBuffer it reads): true when a
+  // view comes next rather than a sub-tag.
+  function viewNext(): boolean {
+    let q = p;
+    while (q < end && bytes[q] === 0x00) q++;
+    return q < end && bytes[q] === 0x56;
   }
 
   // A value just ended. A RegExp around it (its pattern) takes its flags and

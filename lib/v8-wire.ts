@@ -202,6 +202,11 @@ let end = 0;
 // Elements the arrays with holes read so far in this payload declared (each
 // gets its length allocated up front): at most MAX_SPARSE_LENGTH in all.
 let holes = 0;
+// Elements the dense arrays of this payload may still declare: each takes a
+// byte at least, so no payload v8 reads declares more than it has bytes.
+// (Each array is checked against the bytes left after it only, and arrays
+// nested in each other could each declare nearly all of them.)
+let elementsLeft = 0;
 
 function readVarint(): number {
   if (p >= end) throw BAIL;
@@ -340,6 +345,8 @@ function readArray(depth: number): unknown[] {
   if (depth >= MAX_DEPTH) throw BAIL;
   const len = readVarint();
   if (len > end - p) throw BAIL; // every element takes at least a byte
+  elementsLeft -= len;
+  if (elementsLeft < 0) throw BAIL; // v8-check refuses it
   const arr = new Array<unknown>(len);
   for (let i = 0; i < len; i++) {
     if (p < end && d[p] === 0x2d) throw BAIL; // '-' a hole
@@ -392,6 +399,7 @@ export function deserializeRange(bytes: Buffer, start: number, stop: number, own
     p = start + 2;
     end = stop;
     holes = 0;
+    elementsLeft = stop - start;
     try {
       return readValue(0);
     } catch (err) {

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import v8 from 'node:v8';
 import { checkV8Payload, MAX_SPARSE_LENGTH } from '../dist/v8-check.js';
-import { holeBomb } from './helpers/v8-bombs.js';
+import { denseNest, holeBomb, longSubTagBomb, longVarintBomb, version13Bomb } from './helpers/v8-bombs.js';
 
 function allKinds(): unknown[] {
   const shared = { a: 1 };
@@ -94,6 +94,60 @@ describe('checkV8Payload', () => {
       }
     }
     expect(refused).toBeGreaterThan(0);
+  });
+
+  // The walk must read every varint as V8 does, or the bytes it skips are not
+  // the bytes V8 skips: each of these hid arrays with holes that killed a
+  // receiver with OOM (16 of 32 million: 4 GB) behind what the walk took for
+  // a string.
+  it('reads varints as V8 does: at most 5 bytes (2 for sub-tags), whatever the top bit says', () => {
+    for (const b of [longVarintBomb(32_000_000), longSubTagBomb(32_000_000)]) {
+      expect(() => checkV8Payload(b, 0, b.length)).toThrow(RangeError);
+    }
+    // V8 reads these: a 5-byte varint ends at its 5th byte.
+    const five = Buffer.from([0xff, 0x0f, 0x41, 0x02, 0x55, 0x80, 0x80, 0x80, 0x80, 0x80, 0x55, 0x01, 0x24, 0x00, 0x02]);
+    expect(v8.deserialize(five)).toEqual([0, 1]);
+    expect(() => checkV8Payload(five, 0, five.length)).not.toThrow();
+    const sub = Buffer.from([0xff, 0x0f, 0x72, 0xed, 0x80, 0x22, 0x01, 0x78, 0x2e]); // 'm' in 2 bytes
+    expect((v8.deserialize(sub) as Error).message).toBe('x');
+    expect(() => checkV8Payload(sub, 0, sub.length)).not.toThrow();
+  });
+
+  it('walks version 13 data both ways V8 reads it (with and without view flags)', () => {
+    const b = version13Bomb(3, 32_000_000);
+    expect(() => checkV8Payload(b, 0, b.length)).toThrow(RangeError);
+    // A view in version 13 data that both ways read (Node writes views as
+    // host objects, and version 15: no peer of Node 20+ sends a view in
+    // version 13 data that only one way reads).
+    const view = Buffer.from([0xff, 0x0d, 0x41, 0x01, 0x42, 0x02, 0x07, 0x08, 0x56, 0x42, 0x00, 0x02, 0x00, 0x24, 0x00, 0x01]);
+    expect(v8.deserialize(view)).toEqual([new Uint8Array([7, 8])]);
+    expect(() => checkV8Payload(view, 0, view.length)).not.toThrow();
+  });
+
+  it('refuses dense arrays that declare more elements in all than the payload has bytes', () => {
+    // 50 nested arrays of 64k elements: V8 set aside 50 times 512 KB for 64 KB.
+    const b = denseNest(50, 65_536);
+    expect(() => checkV8Payload(b, 0, b.length)).toThrow(RangeError);
+    const one = denseNest(1, 65_536);
+    expect(v8.deserialize(one)).toHaveLength(65_536);
+    expect(() => checkV8Payload(one, 0, one.length)).not.toThrow();
+  });
+
+  it('nesting deeper than V8 can read is refused without the walk growing with it', () => {
+    // V8 gives up past a few thousand levels (its stack); the walk kept 16
+    // bytes a level: a 64 MiB message of ';' killed the process.
+    const b = Buffer.alloc(8 * 1024 * 1024, 0x3b);
+    b[0] = 0xff;
+    b[1] = 0x0f;
+    const before = process.memoryUsage().heapUsed;
+    expect(() => checkV8Payload(b, 0, b.length)).toThrow(/deep/);
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('an error whose cause is a view of an ArrayBuffer', () => {
+    const b = Buffer.from([0xff, 0x0f, 0x72, 0x63, 0x42, 0x02, 0x07, 0x08, 0x56, 0x42, 0x00, 0x02, 0x00, 0x2e]);
+    expect((v8.deserialize(b) as Error).cause).toEqual(new Uint8Array([7, 8]));
+    expect(() => checkV8Payload(b, 0, b.length)).not.toThrow();
   });
 
   it('random bytes end in an Error or a pass, never a hang', () => {

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import v8 from 'node:v8';
 import { deserialize, fastSerialize, serialize } from '../dist/v8-wire.js';
+import { collect, spawnNode } from './helpers/child.js';
 
 function randomValue(depth = 0): unknown {
   const r = Math.random();
@@ -99,5 +100,26 @@ describe('v8-wire', () => {
     expect(() => deserialize(Buffer.from('ff0f6182eba20a', 'hex'))).toThrow(RangeError);
     expect(() => deserialize(tooLong)).toThrow(RangeError);
     expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+  });
+  // Each dense array is checked against the bytes left after it only: 60
+  // arrays nested in each other, each declaring 256k elements, made the fast
+  // reader set aside 60 times 2 MB (new Array) for a 256 KB message, and v8
+  // as much after it. With a 64 MB heap, the process died.
+  it('dense arrays nested in each other declaring more elements than the message has bytes: an error, not an allocation', async () => {
+    const result = await collect(spawnNode(`
+      import { deserialize } from './dist/v8-wire.js';
+      const head = [0xff, 0x0f];
+      for (let i = 0; i < 60; i++) head.push(0x41, 0x80, 0x80, 0x10); // 'A' 262144
+      const b = Buffer.alloc(head.length + 262144 + 60 * 5, 0x5f);
+      Buffer.from(head).copy(b, 0);
+      for (let i = 0; i < 60; i++) Buffer.from([0x24, 0x00, 0x80, 0x80, 0x10]).copy(b, head.length + 262144 + 5 * i);
+      try {
+        deserialize(b);
+        console.log('read');
+      } catch (err) {
+        console.log(err.constructor.name);
+      }`, [], { env: { ...process.env, NODE_OPTIONS: '--max-old-space-size=64' } }), 60_000);
+    expect(result.stdout.trim()).toBe('RangeError');
+    expect(result.code).toBe(0);
   });
 });
