@@ -474,8 +474,18 @@ export class Connection implements AsyncIterable<unknown> {
     validateNumber(timeout, 'timeout', 0);
     this.#checkReadable();
     if (this.#readyNow()) return true;
-    if (timeout > 0) this.#writeQueuedNow(); // see #writeQueuedNow
-    return timeout > 0 && pipeIo.pollFd(this.#res.fd, READABLE, timeout) !== 0;
+    if (timeout === 0) return false;
+    const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
+    for (;;) {
+      // Sends still queued go out while this waits (see #writeQueuedNow): a
+      // message bigger than the kernel's buffer, as the peer makes room.
+      const writing = this.#writeQueuedNow() === 'blocked';
+      const left = deadline - performance.now();
+      if (left <= 0) return false;
+      const fired = pipeIo.pollFd(this.#res.fd, writing ? READABLE | WRITABLE : READABLE, left);
+      if (fired === 0) return false;
+      if ((fired & ~WRITABLE) !== 0) return true; // readable, hang-up or error
+    }
   }
 
   /** Values until the end of file (for await (const v of conn)). */
@@ -524,9 +534,9 @@ export class Connection implements AsyncIterable<unknown> {
       if (first !== null) return decode ? this.#decode(first) : first;
       this.#speculate = false;
     }
-    const polled = this.#spinFor(maxLength, target);
-    if (polled !== null) return decode ? this.#decode(polled) : polled;
     const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
+    const polled = this.#spinFor(maxLength, target, deadline);
+    if (polled !== null) return decode ? this.#decode(polled) : polled;
     this.#pendingRecvs++;
     try {
       for (;;) {
@@ -557,7 +567,7 @@ export class Connection implements AsyncIterable<unknown> {
     const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
     try {
       for (;;) {
-        const frame = this.#tryFrame(maxLength, target) ?? this.#spinFor(maxLength, target);
+        const frame = this.#tryFrame(maxLength, target) ?? this.#spinFor(maxLength, target, deadline);
         if (frame !== null) return frame;
         const left = deadline - performance.now();
         // Sends still queued (the reply may depend on them) go out while this
@@ -575,13 +585,14 @@ export class Connection implements AsyncIterable<unknown> {
 
   // Opt-in (`spin`): polls for a frame a while before the caller sleeps, so
   // that a reply coming within microseconds costs no wake-up. Only for data:
-  // a read token held by another process is not worth polling for.
-  #spinFor(maxLength: number, target: Buffer | null): Frame | null {
+  // a read token held by another process is not worth polling for. Not past
+  // `deadline` (the recv's timeout).
+  #spinFor(maxLength: number, target: Buffer | null, deadline: number): Frame | null {
     if (this.#spinner === null || this.#waitFor !== 'data') return null;
     // What this end sent must be out first: the answer polled for may need it.
     if (this.#writeQueuedNow() !== 'done') return null;
     let frame: Frame | null = null;
-    this.#spinner.spin(() => (frame = this.#tryFrame(maxLength, target)) !== null || this.#waitFor !== 'data');
+    this.#spinner.spin(() => (frame = this.#tryFrame(maxLength, target)) !== null || this.#waitFor !== 'data', deadline);
     return frame;
   }
 

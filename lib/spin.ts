@@ -24,16 +24,22 @@ export class Spinner {
     this.#budget = maxMicros;
   }
 
-  /** Polls `ready` for up to the current budget; true when it became ready. */
-  spin(ready: () => boolean): boolean {
+  /**
+   * Polls `ready` for up to the current budget, and not past `deadline` (a
+   * performance.now() time: the caller's timeout); true when it became ready.
+   */
+  spin(ready: () => boolean, deadline = Infinity): boolean {
     if (this.#max === 0) return false;
+    const now = performance.now();
+    if (deadline <= now) return false;
     let budget = this.#budget;
     if (budget === 0) {
       if (++this.#skipped < PROBE_EVERY) return false;
       this.#skipped = 0;
       budget = this.#max;
     }
-    const end = performance.now() + budget / 1000;
+    const full = now + budget / 1000;
+    const end = Math.min(full, deadline);
     for (let i = 1; ; i++) {
       if (ready()) {
         this.#budget = this.#max;
@@ -41,7 +47,8 @@ export class Spinner {
       }
       if ((i & 15) === 0 && performance.now() >= end) break;
     }
-    this.#budget = budget < 4 ? 0 : budget / 2;
+    // Cut short by the deadline: that says nothing of the peer.
+    if (end === full) this.#budget = budget < 4 ? 0 : budget / 2;
     return false;
   }
 }

@@ -396,6 +396,25 @@ describe('Connection between processes', () => {
     expect((await child.result).code).toBe(0);
   });
 
+  // A message bigger than the socket buffer is written in pieces as the peer
+  // reads them: pollSync wrote the first piece, then waited for READABLE
+  // only, and the peer, waiting for the rest before it could answer, never
+  // got it (pollSync returned false at its timeout).
+  it('pollSync after send() of a message bigger than the socket buffer: the rest is written while it waits', async () => {
+    const [a, b] = pipe();
+    const child = spawnWithArgs(workers, 'echo', [b]);
+    b.close();
+    await a.send('ready');
+    expect(await a.recv({ timeout: 10_000 })).toBe('ready');
+    const big = 'x'.repeat(4 * 1024 * 1024);
+    const sent = a.send(big);
+    expect(a.pollSync(10_000)).toBe(true);
+    await sent;
+    expect(a.recvSync({ timeout: 10_000 })).toBe(big);
+    a.close();
+    expect((await child.result).code).toBe(0);
+  });
+
   it('spin: recv polls before it sleeps, both forms, with a child doing the same', async () => {
     const [a, b] = Pipe({ spin: 100 });
     expect(a.spin).toBe(100);
@@ -424,6 +443,28 @@ describe('Connection between processes', () => {
     expect(() => { c.spin = '5' as never; }).toThrow(TypeError);
     expect(() => Pipe({ spin: -5 })).toThrow(RangeError);
     expect(() => Connection.fromFd(c.fileno(), { spin: 'x' as never })).toThrow(TypeError);
+  });
+
+  // A recv's timeout bounds the whole call, polling included: recvSync({
+  // timeout: 0 }) blocked for the whole spin (10 ms here).
+  it('spin: a recv polls no longer than its timeout', async () => {
+    const [a, b] = pipe();
+    let sync = Infinity;
+    let async = Infinity;
+    for (let i = 0; i < 5; i++) {
+      a.spin = 10_000; // a fresh, full budget each time
+      let t = performance.now();
+      expect(() => a.recvSync({ timeout: 0 })).toThrow(expect.objectContaining({ code: 'ERR_OSIPC_TIMEOUT' }));
+      sync = Math.min(sync, performance.now() - t);
+      a.spin = 10_000;
+      t = performance.now();
+      await expect(a.recv({ timeout: 1 })).rejects.toMatchObject({ code: 'ERR_OSIPC_TIMEOUT' });
+      async = Math.min(async, performance.now() - t);
+    }
+    expect(sync).toBeLessThan(5);
+    expect(async).toBeLessThan(6);
+    a.close();
+    b.close();
   });
 
   it('keeps order over 10k round trips with a child, and sync forms there', async () => {
