@@ -749,6 +749,52 @@ describe('Queue memory written by a hostile process', () => {
     expect(q.getNowait()).toBe('next');
   });
 
+  // The ring is shared memory: a writer that changes a record while it is
+  // read could let the check see one payload and v8.deserialize another (the
+  // check read the ring, v8 a copy taken after it). Here another thread flips
+  // one byte of a v8 record between a length of 1 and one of 10.5 million
+  // holes; v8.deserialize (replaced by a spy) must only ever see checked bytes.
+  it('a v8 record changed while it is read: v8 reads the bytes that were checked', async () => {
+    const { Codec, TAG_V8 } = await import('../dist/queue/codec.js');
+    const { Worker } = await import('node:worker_threads');
+    const sab = new SharedArrayBuffer(64);
+    // 'a' with a 4-byte length (0x81 0x80 0x80 0x00 = 1, ... 0x05 = 10,485,760), '@' 0 1
+    const record = [0xff, 0x0f, 0x61, 0x81, 0x80, 0x80, 0x00, 0x40, 0x00, 0x01];
+    const ring = Buffer.from(sab, 0, record.length);
+    ring.set(record);
+    const flipper = new Worker(`
+      const { workerData } = require('node:worker_threads');
+      const u8 = new Uint8Array(workerData);
+      for (;;) { u8[6] = 0x05; u8[6] = 0x00; if (u8[63] === 1) break; }`, { eval: true, workerData: sab });
+    const codec = new Codec('v8');
+    const real = v8.deserialize;
+    let unchecked = 0;
+    let calls = 0;
+    v8.deserialize = ((b: Buffer) => {
+      calls++;
+      if (b[6] !== 0x00) unchecked++;
+      return null;
+    }) as typeof v8.deserialize;
+    try {
+      const end = performance.now() + 1000;
+      while (performance.now() < end && unchecked === 0) {
+        for (let i = 0; i < 1000; i++) {
+          try {
+            codec.decode(TAG_V8, ring, new DataView(sab), 0, record.length, false);
+          } catch (err) {
+            expect(err).toBeInstanceOf(RangeError);
+          }
+        }
+      }
+    } finally {
+      v8.deserialize = real;
+      new Uint8Array(sab)[63] = 1;
+      await flipper.terminate();
+    }
+    expect(calls).toBeGreaterThan(0);
+    expect(unchecked).toBe(0);
+  });
+
   it('a corrupt header is refused at open', async () => {
     const q = track(new Queue({ capacity: 4096 }));
     await hostile(q.name, `w[3] = 12345;`);

@@ -175,11 +175,15 @@ export class Codec {
     switch (tag) {
       case TAG_MSGPACK:
         return this.#reader.read(bytes, view, start, end, owned);
-      case TAG_V8:
-        // A hostile writer's holey arrays would make v8 allocate past the bytes.
-        checkV8Payload(bytes, start, end);
-        // The v8 deserializer returns Buffers that view its input: never the ring.
-        return v8.deserialize(owned ? bytes.subarray(start, end) : Buffer.from(bytes.subarray(start, end)));
+      case TAG_V8: {
+        // The v8 deserializer returns Buffers that view its input: never the
+        // ring. The copy is what is checked (a hostile writer's holey arrays
+        // would make v8 allocate past the bytes): the ring could change
+        // between a check of it and the copy.
+        const payload = owned ? bytes.subarray(start, end) : Buffer.from(bytes.subarray(start, end));
+        checkV8Payload(payload, 0, payload.length);
+        return v8.deserialize(payload);
+      }
       case TAG_JSON:
         return JSON.parse(bytes.toString('utf8', start, end));
       case TAG_RAW:
