@@ -140,7 +140,7 @@ describe('checkV8Payload', () => {
     b[0] = 0xff;
     b[1] = 0x0f;
     const before = process.memoryUsage().heapUsed;
-    expect(() => checkV8Payload(b, 0, b.length)).toThrow(/deep/);
+    expect(() => checkV8Payload(b, 0, b.length)).toThrow(Error);
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(64 * 1024 * 1024);
   });
 
