@@ -52,6 +52,9 @@ const COPY_LIMIT = 8 * 1024;
 const DONE = Promise.resolve();
 // Sends closer together than this are batched (see #kick).
 const DIRECT_WRITE_GAP_MS = 0.02;
+// A Sync wait whose queued sends wait for a write token another process holds
+// looks again this often (it cannot wait for the token and the fd at once).
+const TOKEN_RETRY_MS = 1;
 const kInternal = Symbol('osipc.Connection');
 
 interface Init {
@@ -479,11 +482,15 @@ export class Connection implements AsyncIterable<unknown> {
     for (;;) {
       // Sends still queued go out while this waits (see #writeQueuedNow): a
       // message bigger than the kernel's buffer, as the peer makes room.
-      const writing = this.#writeQueuedNow() === 'blocked';
+      const write = this.#writeQueuedNow();
       const left = deadline - performance.now();
       if (left <= 0) return false;
-      const fired = pipeIo.pollFd(this.#res.fd, writing ? READABLE | WRITABLE : READABLE, left);
-      if (fired === 0) return false;
+      const fired = pipeIo.pollFd(this.#res.fd, write === 'blocked' ? READABLE | WRITABLE : READABLE,
+        write === 'token' ? Math.min(left, TOKEN_RETRY_MS) : left);
+      if (fired === 0) {
+        if (write === 'token') continue;
+        return false;
+      }
       if ((fired & ~WRITABLE) !== 0) return true; // readable, hang-up or error
     }
   }
@@ -572,11 +579,13 @@ export class Connection implements AsyncIterable<unknown> {
         const left = deadline - performance.now();
         // Sends still queued (the reply may depend on them) go out while this
         // waits: the turn of the loop that would write them cannot come.
-        const writing = this.#writeQueuedNow() === 'blocked';
+        const write = this.#writeQueuedNow();
+        // Another process holds the shared write token: look again now and then.
+        const wait = write === 'token' ? Math.min(left, TOKEN_RETRY_MS) : left;
         const fired = left <= 0 ? 0 : this.#waitFor === 'token'
-          ? this.#res.sharing!.read!.waitSync(left)
-          : pipeIo.pollFd(this.#res.fd, writing ? READABLE | WRITABLE : READABLE, left);
-        if (fired === 0) throw new TimeoutError('recv timed out');
+          ? this.#res.sharing!.read!.waitSync(wait)
+          : pipeIo.pollFd(this.#res.fd, write === 'blocked' ? READABLE | WRITABLE : READABLE, wait);
+        if (fired === 0 && wait === left) throw new TimeoutError('recv timed out');
       }
     } finally {
       if (target !== null) this.#reader?.releaseTarget();

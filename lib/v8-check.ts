@@ -25,6 +25,9 @@
  */
 export const MAX_SPARSE_LENGTH = 8 * 1024 * 1024;
 
+/** Most bytes the resizable ArrayBuffers of one payload may reserve (their max lengths), in all. */
+export const MAX_RESIZABLE_BYTES = 2 ** 32;
+
 class Malformed extends Error {}
 
 // Deeper than V8 reads (a few thousand levels exhaust its stack): the walk's
@@ -54,6 +57,7 @@ function walk(bytes: Uint8Array, start: number, end: number, budget: number, bro
   let p = start;
   let holes = 0;
   let dense = 0; // elements the dense arrays declare, in all
+  let reserved = 0; // max lengths of resizable ArrayBuffers, in all
   let sawView = false;
   const stack: number[] = []; // IN_* kinds; containers also push their end tag
 
@@ -150,7 +154,12 @@ function walk(bytes: Uint8Array, start: number, end: number, budget: number, bro
         break;
       case 0x7e: { // '~' resizable ArrayBuffer: length, max length, bytes
         const n = varint();
-        varint();
+        // V8 reserves address space for the max length (4 GB each: a 7 KB
+        // payload reserved 4 TB, and other allocations could fail meanwhile).
+        reserved += varint();
+        if (reserved > MAX_RESIZABLE_BYTES) {
+          throw new RangeError(`resizable ArrayBuffers reserving ${reserved} bytes (at most ${MAX_RESIZABLE_BYTES})`);
+        }
         skip(n);
         break;
       }

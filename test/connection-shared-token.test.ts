@@ -4,8 +4,10 @@
 // ever, and the end is stuck for every holder. Found by the reliability
 // `connection` workload (workers that did not stop when asked).
 import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { writeSync } from 'node:fs';
 import { Pipe, type Connection } from 'osipc';
+import { packageRoot } from './helpers/child.js';
 import { lineReader, until } from './helpers/procfs.js';
 import { fixture, spawnWithArgs, type RunningChild } from './helpers/spawn-args.js';
 
@@ -81,5 +83,35 @@ describe('a wait for a shared end\'s token ends when this process takes the toke
     writeSync(fd, ours, 4 + 16 * 1024);
     const got = await pending;
     expect(got.equals(ours.subarray(4))).toBe(true);
+  });
+});
+
+// A Sync recv first writes what send() queued; when another process holds the
+// write token it cannot wait for the token and the fd at once, and waited for
+// the fd only: the peer, waiting for this message to answer, never did.
+describe('a Sync recv whose queued send waits for a write token another process holds', () => {
+  it('writes the message once the token is free, and gets the answer', async () => {
+    const [a, b] = Pipe();
+    open.push(a, b);
+    const holder = spawnWithArgs(holders, 'writeBig', [b, 1]);
+    children.push(holder);
+    await lineReader(holder)(/^writing/); // mid-message: b's write token is the holder's
+    // The answering peer starts reading a while after this process has blocked.
+    const peer = spawn(process.execPath, ['--input-type=module', '-e', `
+      import { Connection } from 'osipc';
+      setTimeout(async () => {
+        const c = Connection.fromFd(3);
+        for (;;) {
+          const m = await c.recvBytes();
+          if (m.toString() === 'ping') break;
+        }
+        await c.sendBytes(Buffer.from('pong'));
+        await c.flush();
+        c.close();
+      }, 300);`], { cwd: packageRoot, stdio: ['ignore', 'inherit', 'inherit', a.fileno()] });
+    a.close();
+    void b.sendBytes(Buffer.from('ping')); // queued: the token is busy
+    expect(b.recvBytesSync({ timeout: 10_000 }).toString()).toBe('pong');
+    await new Promise((resolve) => peer.on('exit', resolve));
   });
 });

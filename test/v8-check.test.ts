@@ -162,4 +162,12 @@ describe('checkV8Payload', () => {
       }
     }
   });
+  // V8 reserves address space for a resizable ArrayBuffer's max length: a 7 KB
+  // payload of them reserved 4 TB, and other allocations could fail meanwhile.
+  it('resizable ArrayBuffers may reserve 4 GiB in all, no more', () => {
+    const fits = v8.serialize([new ArrayBuffer(8, { maxByteLength: 2 ** 31 }), new ArrayBuffer(8, { maxByteLength: 2 ** 31 })]);
+    expect(() => checkV8Payload(fits, 0, fits.length)).not.toThrow();
+    const past = v8.serialize([new ArrayBuffer(8, { maxByteLength: 2 ** 32 - 1 }), new ArrayBuffer(8, { maxByteLength: 2 })]);
+    expect(() => checkV8Payload(past, 0, past.length)).toThrow(RangeError);
+  });
 });
