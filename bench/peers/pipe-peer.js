@@ -71,7 +71,7 @@ if (mode === 'echo') {
   const buf = Buffer.alloc(64);
   for (;;) {
     const n = fdBinding.read(fd, buf, 0, buf.length);
-    if (n === -EAGAIN) await poller.wait(READABLE);
+    if (n === -EAGAIN) await poller.wait(READABLE, 1000); // bounded: reads again after a second
     else if (n === 0) break;
     else fdBinding.write(fd, buf, 0, n);
   }

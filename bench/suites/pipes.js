@@ -86,11 +86,15 @@ async function pollFloorRtt(n) {
   const buf = Buffer.alloc(64);
   const trip = async () => {
     fdBinding.write(mine, buf, 0, 1);
-    for (;;) {
+    for (let waits = 0; ; waits++) {
       const k = fdBinding.read(mine, buf, 0, buf.length);
       if (k === 1) return;
       if (k !== -EAGAIN) throw new Error(`raw echo: read gave ${k}`);
-      await poller.wait(READABLE);
+      // Bounded, so that a lost wake-up (one run of npm test's bench pass hung
+      // here, never reproduced) shows as a message and a figure, not a hang.
+      if (waits === 10) throw new Error('raw echo: no answer within 10 s');
+      if (waits > 0) console.error(`osipc.poll.rtt_1B: no wake-up within 1 s, read again (${waits})`);
+      await poller.wait(READABLE, 1000);
     }
   };
   try {
@@ -101,7 +105,9 @@ async function pollFloorRtt(n) {
   } finally {
     poller.close();
     fdBinding.close(mine);
+    const timer = setTimeout(() => peer.child.kill('SIGKILL'), 10_000);
     await peer.exited;
+    clearTimeout(timer);
   }
 }
 
