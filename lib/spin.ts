@@ -38,6 +38,9 @@ export class Spinner {
       this.#skipped = 0;
       budget = this.#max;
     }
+    // Ready at once says nothing of polling (a peer on this CPU may have
+    // answered while this process was still writing to it): no change.
+    if (ready()) return true;
     const full = now + budget / 1000;
     const end = Math.min(full, deadline);
     for (let i = 1; ; i++) {
