@@ -657,6 +657,29 @@ describe('Queue with a C peer (docs/interop/queue.md)', () => {
   });
 });
 
+describe('Queue spin', () => {
+  // A get's timeout bounds the whole call, polling included: getSync and get
+  // with { timeout: 1 } went on polling for the whole spin (10 ms here)
+  // before they failed.
+  it('a get polls no longer than its timeout', async () => {
+    let sync = Infinity;
+    let async = Infinity;
+    for (let i = 0; i < 5; i++) {
+      // Fresh queues: a poll that finds nothing halves the next one.
+      const q = track(new Queue({ spin: 10_000 }));
+      let t = performance.now();
+      expect(() => q.getSync({ timeout: 1 })).toThrow(QueueEmpty);
+      sync = Math.min(sync, performance.now() - t);
+      const r = track(new Queue({ spin: 10_000 }));
+      t = performance.now();
+      await expect(r.get({ timeout: 1 })).rejects.toBeInstanceOf(QueueEmpty);
+      async = Math.min(async, performance.now() - t);
+    }
+    expect(sync).toBeLessThan(5);
+    expect(async).toBeLessThan(6);
+  });
+});
+
 describe('Queue memory written by a hostile process', () => {
   // Offsets from docs/interop/queue.md.
   const TAIL = 256, PRODUCED = 260, HEAD = 512;

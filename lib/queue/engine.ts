@@ -29,6 +29,8 @@ interface Waiter {
   onAbort: (() => void) | undefined;
   /** Set by a timeout or abort that must wait (the call is mid-message). */
   failure: unknown;
+  /** When its timeout fires (performance.now() time): a spin stops there. */
+  deadline: number;
 }
 interface Getter extends Waiter {
   resolve(v: unknown): void;
@@ -108,7 +110,7 @@ export class QueueEngine {
       return Promise.reject(err);
     }
     return new Promise<void>((resolve, reject) => {
-      const p: Putter = { resolve, reject, msg: msg!, timer: undefined, signal, onAbort: undefined, failure: undefined };
+      const p: Putter = { resolve, reject, msg: msg!, timer: undefined, signal, onAbort: undefined, failure: undefined, deadline: Infinity };
       const fail = (err: unknown): void => {
         // A message partly in the ring is withdrawn by the pump (it holds the lock).
         if (p === this.#putters[0] && p.msg.started) {
@@ -417,7 +419,7 @@ export class QueueEngine {
       return Promise.reject(err);
     }
     return new Promise((resolve, reject) => {
-      const g: Getter = { resolve, reject, timer: undefined, signal, onAbort: undefined, failure: undefined };
+      const g: Getter = { resolve, reject, timer: undefined, signal, onAbort: undefined, failure: undefined, deadline: Infinity };
       const fail = (err: unknown): void => {
         // While a message is arriving for it, the call waits for the message.
         if (g === this.#getters[0] && this.ring.midMessage) {
@@ -509,7 +511,8 @@ export class QueueEngine {
           continue;
         }
         if (this.#getters.length === 0) continue;
-        if (this.#spinner.spin(this.#arrived)) continue;
+        // Not past the first get's timeout: its timer cannot fire while this polls.
+        if (this.#spinner.spin(this.#arrived, this.#getters[0]!.deadline)) continue;
         const seq = ring.armNotEmpty();
         if (seq !== -1) await this.#sleep(W.NE_SEQ, seq, 'get', Infinity);
       }
@@ -627,7 +630,7 @@ export class QueueEngine {
       }
       this.#releaseConsumer();
       if (r !== EMPTY) return r;
-      if (this.#spinner.spin(this.#arrived)) continue;
+      if (this.#spinner.spin(this.#arrived, deadline)) continue;
       const seq = ring.armNotEmpty();
       const left = deadline - performance.now();
       if (left <= 0) throw new QueueEmpty();
@@ -657,7 +660,7 @@ export class QueueEngine {
       return Promise.reject(err);
     }
     return new Promise<void>((resolve, reject) => {
-      const j: Joiner = { resolve, reject, timer: undefined, signal, onAbort: undefined, failure: undefined };
+      const j: Joiner = { resolve, reject, timer: undefined, signal, onAbort: undefined, failure: undefined, deadline: Infinity };
       this.#arm(j, timeout, signal, joinTimeout, (err) => {
         this.#remove(this.#joiners, j);
         reject(err);
@@ -718,7 +721,10 @@ export class QueueEngine {
   // Installs the timeout and abort handlers of a waiting call.
   #arm(w: Waiter, timeout: number, signal: AbortSignal | undefined, onTimeout: () => unknown,
     fail: (err: unknown) => void): void {
-    if (timeout !== Infinity) w.timer = setTimeout(() => fail(onTimeout()), timeout);
+    if (timeout !== Infinity) {
+      w.deadline = performance.now() + timeout;
+      w.timer = setTimeout(() => fail(onTimeout()), timeout);
+    }
     if (signal) {
       w.onAbort = () => fail(abortError(signal));
       signal.addEventListener('abort', w.onAbort, { once: true });
