@@ -18,7 +18,7 @@ import {
 } from './validate.js';
 import { deserialize, deserializeRange, fastSerializeToScratch, scratch } from './v8-wire.js';
 import v8 from 'node:v8';
-import { Spinner } from './spin.js';
+import { Spinner, validateSpin } from './spin.js';
 
 export interface ConnectionOptions {
   /** This end receives (default true). */
@@ -117,7 +117,6 @@ export class Connection implements AsyncIterable<unknown> {
   #pendingRecvs = 0;
   #speculate = true;
   #spinner: Spinner | null = null;
-  #spin = 0;
   #writeScheduled = false;
   #writing = false;
   #lastDirect = -Infinity;
@@ -204,12 +203,11 @@ export class Connection implements AsyncIterable<unknown> {
    * This process's setting; it does not travel with the Connection.
    */
   get spin(): number {
-    return this.#spin;
+    return this.#spinner?.max ?? 0;
   }
 
   set spin(micros: number) {
-    this.#spin = validateSpin(micros, 'spin');
-    this.#spinner = micros === 0 ? null : new Spinner(micros);
+    this.#spinner = validateSpin(micros, 'spin') === 0 ? null : new Spinner(micros);
   }
 
   /** The underlying fd (still owned by the Connection). */
@@ -480,17 +478,10 @@ export class Connection implements AsyncIterable<unknown> {
     if (timeout === 0) return false;
     const deadline = timeout === Infinity ? Infinity : performance.now() + timeout;
     for (;;) {
-      // Sends still queued go out while this waits (see #writeQueuedNow): a
-      // message bigger than the kernel's buffer, as the peer makes room.
-      const write = this.#writeQueuedNow();
       const left = deadline - performance.now();
       if (left <= 0) return false;
-      const fired = pipeIo.pollFd(this.#res.fd, write === 'blocked' ? READABLE | WRITABLE : READABLE,
-        write === 'token' ? Math.min(left, TOKEN_RETRY_MS) : left);
-      if (fired === 0) {
-        if (write === 'token') continue;
-        return false;
-      }
+      const fired = this.#waitSync(left, false);
+      if (fired === 0) return false;
       if ((fired & ~WRITABLE) !== 0) return true; // readable, hang-up or error
     }
   }
@@ -577,19 +568,27 @@ export class Connection implements AsyncIterable<unknown> {
         const frame = this.#tryFrame(maxLength, target) ?? this.#spinFor(maxLength, target, deadline);
         if (frame !== null) return frame;
         const left = deadline - performance.now();
-        // Sends still queued (the reply may depend on them) go out while this
-        // waits: the turn of the loop that would write them cannot come.
-        const write = this.#writeQueuedNow();
-        // Another process holds the shared write token: look again now and then.
-        const wait = write === 'token' ? Math.min(left, TOKEN_RETRY_MS) : left;
-        const fired = left <= 0 ? 0 : this.#waitFor === 'token'
-          ? this.#res.sharing!.read!.waitSync(wait)
-          : pipeIo.pollFd(this.#res.fd, write === 'blocked' ? READABLE | WRITABLE : READABLE, wait);
-        if (fired === 0 && wait === left) throw new TimeoutError('recv timed out');
+        const fired = left <= 0 ? 0 : this.#waitSync(left, this.#waitFor === 'token');
+        if (fired === 0) throw new TimeoutError('recv timed out');
       }
     } finally {
       if (target !== null) this.#reader?.releaseTarget();
     }
+  }
+
+  // One blocking wait of a Sync recv or poll, up to `left` ms, for the fd to
+  // turn readable (or, with `token`, for the shared read token). Sends still
+  // queued go out meanwhile (see #writeQueuedNow), however big: the wait also
+  // wakes when the fd takes more. The events that fired; 0 when `left` passed;
+  // WRITABLE alone when only writing (or a write token held by another
+  // process, looked at again every TOKEN_RETRY_MS) woke it: look again.
+  #waitSync(left: number, token: boolean): number {
+    const write = this.#writeQueuedNow();
+    const wait = write === 'token' ? Math.min(left, TOKEN_RETRY_MS) : left;
+    const fired = token
+      ? this.#res.sharing!.read!.waitSync(wait)
+      : pipeIo.pollFd(this.#res.fd, write === 'blocked' ? READABLE | WRITABLE : READABLE, wait);
+    return fired === 0 && wait < left ? WRITABLE : fired;
   }
 
   // Opt-in (`spin`): polls for a frame a while before the caller sleeps, so
@@ -812,10 +811,6 @@ function decodeRange(buf: Buffer, start: number, end: number): unknown {
     (e as { cause?: unknown }).cause = err;
     throw e;
   }
-}
-
-function validateSpin(value: unknown, name: string): number {
-  return validateInteger(value, name, 0, 10_000);
 }
 
 function validateMaxMessageSize(value: unknown): number {

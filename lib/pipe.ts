@@ -2,6 +2,7 @@
 import { Connection } from './connection.js';
 import { DEFAULT_MAX_MESSAGE_SIZE, MAX_MESSAGE_SIZE_LIMIT } from './frames.js';
 import { pipeIo } from './os/pipe.js';
+import { validateSpin } from './spin.js';
 import { validateBoolean, validateInteger, validateOptions } from './validate.js';
 
 export interface PipeOptions {
@@ -24,7 +25,7 @@ export function Pipe(options?: PipeOptions): [Connection, Connection] {
   const maxMessageSize = o.maxMessageSize === undefined
     ? DEFAULT_MAX_MESSAGE_SIZE
     : validateInteger(o.maxMessageSize, 'options.maxMessageSize', 1, MAX_MESSAGE_SIZE_LIMIT);
-  const spin = o.spin === undefined ? 0 : validateInteger(o.spin, 'options.spin', 0, 10_000);
+  const spin = o.spin === undefined ? 0 : validateSpin(o.spin, 'options.spin');
   const ends = makeEnds(duplex, maxMessageSize);
   for (const end of ends) end.spin = spin;
   return ends;

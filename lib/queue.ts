@@ -17,6 +17,7 @@ import {
   MIN_CAPACITY,
 } from './queue/layout.js';
 import { Ring } from './queue/ring.js';
+import { validateSpin } from './spin.js';
 
 export type { CodecName as QueueCodec } from './queue/codec.js';
 
@@ -46,14 +47,8 @@ export interface QueueOpenOptions {
   spin?: number;
 }
 
-/**
- * Default longest poll before a get sleeps (see queue/spin.ts): none, because
- * polling blocks the event loop and osipc's waits never do unless asked.
- */
-const DEFAULT_SPIN_MICROS = 0;
-
 function spinOption(o: { spin?: number }, name: string): number {
-  return o.spin === undefined ? DEFAULT_SPIN_MICROS : validateInteger(o.spin, name, 0, 10_000);
+  return o.spin === undefined ? 0 : validateSpin(o.spin, name);
 }
 
 interface Settings {

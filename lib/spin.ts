@@ -11,11 +11,29 @@
 // The budget has to be longer than a sleeping peer takes to wake and answer,
 // or two peers that both sleep would never find out that polling pays.
 
+import { validateInteger } from './validate.js';
+
 const PROBE_EVERY = 128;
+/** The longest `spin` an object takes, in microseconds. */
+export const MAX_SPIN_MICROS = 10_000;
+
+/**
+ * A `spin` setting: whole microseconds, 0 to MAX_SPIN_MICROS. An option left
+ * out is 0 (no polling: osipc's waits never block the event loop unless asked).
+ */
+export function validateSpin(value: unknown, name: string): number {
+  return validateInteger(value, name, 0, MAX_SPIN_MICROS);
+}
 
 export class Spinner {
   readonly #max: number;
   #budget: number;
+
+  /** The longest poll, in microseconds. */
+  get max(): number {
+    return this.#max;
+  }
+
   #skipped = 0;
 
   /** `maxMicros`: the longest poll (0: never poll). */
